@@ -1,0 +1,96 @@
+"""lms: the sales team's learning, assessment and development platform."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from lms.config import DefaultConfig
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: load configuration, bind extensions, register features."""
+    app = Flask(__name__, instance_relative_config=True)
+    _load_config(app, test_config)
+    _check_production_settings(app)
+
+    from lms import database, extensions, security, views, errors
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=str(Path(__file__).parent / "migrations"))
+    extensions.csrf.init_app(app)
+    extensions.login_manager.init_app(app)
+    extensions.limiter.init_app(app)
+    with app.app_context():
+        database.configure_sqlite(extensions.db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+
+    security.init_app(app)
+    errors.init_app(app)
+    views.init_app(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then LMS_* variables, then test_config."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("LMS")
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from lms.database import database_uri
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        if not app.config["DATABASE_URL"]:
+            os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"], app.instance_path)
+    app.config.setdefault("CONTENT_DIR", "")
+    app.config["CONTENT_DIR"] = app.config["CONTENT_DIR"] or str(REPO_ROOT / "content")
+    app.config["QUIZZES_DIR"] = app.config["QUIZZES_DIR"] or str(REPO_ROOT / "quizzes")
+
+
+def _check_production_settings(app: Flask) -> None:
+    """Refuse to serve production traffic with an unset secret key.
+
+    Every worker must sign sessions with the same key, so a random per-process
+    key is no fallback: it would sign people out at random. The debug server,
+    the tests and CLI commands (`CLI_MODE`) get a fixed development key
+    instead; `lms setup` writes a real one to instance/config.py.
+    """
+    relaxed = app.debug or app.testing or app.config.get("CLI_MODE")
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not relaxed
+    if app.config["SECRET_KEY"]:
+        return
+    if not relaxed:
+        raise RuntimeError(
+            "未设置 LMS_SECRET_KEY：生产模式下拒绝启动。"
+            "请为所有 worker 设置同一个随机密钥，例如 "
+            "export LMS_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    app.config["SECRET_KEY"] = "dev-only-not-secret"
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Import feature blueprints here, so importing `lms` stays cheap."""
+    from lms.auth import bp as auth_bp
+    from lms.dashboard import bp as dashboard_bp
+    from lms.people import bp as people_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(people_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    """Attach the `lms <group> <command>` groups of every feature."""
+    from lms.commands import dev_cli, setup_command
+    from lms.people.cli import users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(dev_cli)
+    app.cli.add_command(setup_command)

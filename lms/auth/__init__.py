@@ -1,0 +1,3 @@
+"""Sign-in, sign-out and passwords."""
+
+from lms.auth.views import bp  # noqa: F401

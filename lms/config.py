@@ -1,0 +1,48 @@
+"""Default configuration: plain constants, no I/O.
+
+`create_app` layers, in order: these defaults, `instance/config.py`, every
+`LMS_*` environment variable (``LMS_DATABASE_URL`` → ``DATABASE_URL``), and
+finally the ``test_config`` mapping.
+"""
+
+
+class DefaultConfig:
+    """Values used when nothing else is configured (development on SQLite)."""
+
+    # Set LMS_SECRET_KEY in production; create_app refuses to start without it.
+    SECRET_KEY = None
+    # Empty means: a SQLite file `lms.sqlite3` in the instance folder.
+    DATABASE_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Seconds a SQLite writer waits for the lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 30
+
+    # Requests larger than this are refused with 413 (CSV uploads are the largest).
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = None  # None: on in production, off for the dev server and tests
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+    # werkzeug hash method; tests lower the scrypt cost to stay fast.
+    PASSWORD_HASH_METHOD = "scrypt"
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_RESET_HOURS = 48
+
+    # Sign-in throttling (Flask-Limiter syntax). Failed attempts count;
+    # a successful sign-in does not.
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    # memory:// is per process; set LMS_RATELIMIT_STORAGE_URI=redis://… so
+    # that every gunicorn worker shares the counters.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+
+    PEOPLE_PER_PAGE = 50
+
+    # Folders read by the content and question-bank loaders; empty means the
+    # `content/` and `quizzes/` folders beside the package.
+    CONTENT_DIR = ""
+    QUIZZES_DIR = ""

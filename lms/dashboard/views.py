@@ -1,0 +1,49 @@
+"""Dashboards: `/dashboard` sends each person to the page of their main role."""
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lms.extensions import db
+from lms.models import ROLE_LABELS, User
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+# The page a person lands on: the most senior role they hold.
+ROLE_PRECEDENCE = ("admin", "hr", "manager", "mentor", "rep")
+
+
+def primary_role(user: User) -> str:
+    """The role whose dashboard a person sees first."""
+    return next((role for role in ROLE_PRECEDENCE if user.has_role(role)), "rep")
+
+
+@bp.get("/")
+@login_required
+def home():
+    """Send the person to their main dashboard."""
+    return redirect(url_for("dashboard.for_role", role=primary_role(current_user)))
+
+
+@bp.get("/<role>")
+@login_required
+def for_role(role: str):
+    """The dashboard of one role the person holds (404 for a role they do not hold)."""
+    if role not in ROLE_LABELS or not current_user.has_role(role):
+        abort(404)
+    context = {}
+    if role == "manager":
+        context["team"] = db.session.scalars(
+            select(User)
+            .where(User.manager_id == current_user.id, User.active.is_(True))
+            .options(selectinload(User.mentor))
+            .order_by(User.employee_no)
+        ).all()
+    elif role == "mentor":
+        context["mentees"] = db.session.scalars(
+            select(User).where(User.mentor_id == current_user.id, User.active.is_(True)).order_by(User.employee_no)
+        ).all()
+    elif role in ("hr", "admin"):
+        context["people_count"] = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
+    return render_template(f"dashboard/{role}.html", role=role, **context)

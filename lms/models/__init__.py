@@ -1,0 +1,11 @@
+"""Every model module is imported here so Alembic's autogenerate sees all tables."""
+
+from lms.models.users import (  # noqa: F401
+    ROLE_LABELS,
+    ROLES,
+    PasswordReset,
+    User,
+    UserRole,
+    UserSession,
+    utcnow,
+)

@@ -1,0 +1,37 @@
+"""The main navigation, by role. Features add their entries to NAV_ITEMS."""
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    endpoint: str
+    roles: tuple[str, ...] = ()  # empty: everyone signed in
+
+
+NAV_ITEMS: list[NavEntry] = [
+    NavEntry("首页", "dashboard.home"),
+    NavEntry("人员管理", "people.list_people", ("hr", "admin")),
+    NavEntry("导入人员", "people.import_people", ("hr", "admin")),
+]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    active: bool
+
+
+def nav_items() -> list[NavLink]:
+    """The entries the signed-in person may use, with the current one marked."""
+    links = []
+    for entry in NAV_ITEMS:
+        if entry.roles and not current_user.has_role(*entry.roles):
+            continue
+        links.append(NavLink(entry.label, url_for(entry.endpoint), request.endpoint == entry.endpoint))
+    return links

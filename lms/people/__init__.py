@@ -1,0 +1,3 @@
+"""People: HR's staff records, CSV import, and profiles."""
+
+from lms.people.views import bp  # noqa: F401
