@@ -1,0 +1,56 @@
+"""Read the reviewed hint files (errata, tables, structure) with line numbers.
+
+Every mapping read from a hint file carries the key `__line__`, the line it
+starts on, so that an error about an entry can name the file and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from lms.guidebuild.errors import GuideError
+
+LINE = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that records where each mapping starts."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+def load_hints(path: Path, key: str) -> list:
+    """Return the list under `key` in the YAML file at `path`.
+
+    Raises GuideError naming the file (and line, where YAML knows it) when the
+    file is missing, is not valid YAML or lacks the list.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise GuideError(f"{path}: hint file not found")
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise GuideError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: {exc.problem}") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise GuideError(f"{path}: not valid YAML: {exc}") from None
+    entries = document.get(key) if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        raise GuideError(f"{path}:1: expected a mapping with a '{key}' list")
+    return entries
+
+
+def require(path: Path, entry, keys: tuple[str, ...]) -> dict:
+    """Check that `entry` is a mapping with every key in `keys`; return it."""
+    if not isinstance(entry, dict):
+        raise GuideError(f"{path}: every entry of the list must be a mapping")
+    missing = [key for key in keys if entry.get(key) in (None, "", [])]
+    if missing:
+        raise GuideError(f"{path}:{entry[LINE]}: entry lacks {', '.join(missing)}")
+    return entry
