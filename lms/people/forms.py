@@ -6,7 +6,11 @@ from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, St
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import options
 from lms.models import ROLE_LABELS
+
+
+ROLE_OPTIONS = options(ROLE_LABELS.items())
 
 
 class CheckboxListField(SelectMultipleField):
@@ -34,7 +38,7 @@ class PersonForm(FlaskForm):
     manager_no = StringField("经理工号", validators=[Optional(), Length(max=32, message="工号不能超过 32 个字符。")])
     mentor_no = StringField("导师工号", validators=[Optional(), Length(max=32, message="工号不能超过 32 个字符。")])
     roles = CheckboxListField(
-        "角色", choices=list(ROLE_LABELS.items()), validators=[DataRequired("至少选择一个角色。")]
+        "角色", choices=ROLE_OPTIONS, validators=[DataRequired("至少选择一个角色。")]
     )
     submit = SubmitField("保存")
 
@@ -59,9 +63,9 @@ class PersonFilterForm(FlaskForm):
 
     q = StringField("搜索", validators=[Optional(), Length(max=64)])
     team = SelectField("团队", validators=[Optional()], choices=[])
-    role = SelectField("角色", validators=[Optional()], choices=[("", "全部角色")] + list(ROLE_LABELS.items()))
+    role = SelectField("角色", validators=[Optional()], choices=options([("", "全部角色")]) + ROLE_OPTIONS)
     status = SelectField(
-        "状态", validators=[Optional()], choices=[("active", "在职"), ("inactive", "已停用"), ("all", "全部")]
+        "状态", validators=[Optional()], choices=options([("active", "在职"), ("inactive", "已停用"), ("all", "全部")])
     )
 
 

@@ -13,6 +13,7 @@ from lms.auth import service as auth_service
 from lms.extensions import db
 from lms.models import User
 from lms.people import csv_import, service
+from lms.forms import options
 from lms.people.forms import ConfirmActionForm, ImportConfirmForm, ImportUploadForm, PersonFilterForm, PersonForm
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -23,7 +24,7 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 def list_people():
     """Paginated, filterable list of people."""
     form = PersonFilterForm(request.args)
-    form.team.choices = [("", "全部团队")] + [(team, team) for team in service.team_names()]
+    form.team.choices = options([("", "全部团队")] + [(team, team) for team in service.team_names()])
     stmt = service.list_people(form.q.data or "", form.team.data or "", form.role.data or "", form.status.data or "active")
     page = db.paginate(stmt, per_page=current_app.config["PEOPLE_PER_PAGE"], error_out=False)
     return render_template("people/list.html", form=form, page=page)

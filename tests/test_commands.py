@@ -1,0 +1,43 @@
+"""`lms setup`, `lms users create-admin`, `lms dev seed`."""
+
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import User
+
+
+def test_create_admin(runner, app):
+    result = runner.invoke(args=["users", "create-admin", "--password", "Admin-pass-1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = db.session.scalars(select(User).where(User.employee_no == "admin")).one()
+        assert admin.roles == {"admin", "hr"}
+    again = runner.invoke(args=["users", "create-admin", "--password", "Admin-pass-1"])
+    assert again.exit_code == 1 and "已被" in again.output
+
+
+def test_seed_is_deterministic_and_idempotent(runner, app):
+    assert runner.invoke(args=["dev", "seed", "--reps", "25", "--team-size", "10"]).exit_code == 0
+    with app.app_context():
+        first = [(u.employee_no, u.hire_date, u.manager_id) for u in db.session.scalars(select(User).order_by(User.id))]
+    result = runner.invoke(args=["dev", "seed", "--reps", "25", "--team-size", "10"])
+    assert "新建 0 人" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(User.id))) == 25 + 3 * 2
+        again = [(u.employee_no, u.hire_date, u.manager_id) for u in db.session.scalars(select(User).order_by(User.id))]
+    assert first == again
+
+
+def test_dashboards_by_role(client, auth, make_user):
+    person = make_user(roles=("rep", "mentor"))
+    auth.login(person)
+    assert client.get("/dashboard/").headers["Location"] == "/dashboard/mentor"
+    assert client.get("/dashboard/rep").status_code == 200
+    assert client.get("/dashboard/hr").status_code == 404
+    nav = client.get("/dashboard/rep").get_data(as_text=True)
+    assert "人员管理" not in nav
+
+
+def test_hr_navigation(client, auth, make_user):
+    auth.login(make_user(roles=("hr",)))
+    assert "人员管理" in client.get("/dashboard/hr").get_data(as_text=True)
