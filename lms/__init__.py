@@ -79,10 +79,12 @@ def _register_blueprints(app: Flask) -> None:
     """Import feature blueprints here, so importing `lms` stays cheap."""
     from lms.auth import bp as auth_bp
     from lms.dashboard import bp as dashboard_bp
+    from lms.exams import bp as exams_bp
     from lms.people import bp as people_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(exams_bp)
     app.register_blueprint(people_bp)
 
 
@@ -90,7 +92,9 @@ def _register_commands(app: Flask) -> None:
     """Attach the `lms <group> <command>` groups of every feature."""
     from lms.commands import dev_cli, setup_command
     from lms.people.cli import users_cli
+    from lms.exams.cli import quizzes_cli
 
+    app.cli.add_command(quizzes_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(setup_command)

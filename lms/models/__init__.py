@@ -9,3 +9,4 @@ from lms.models.users import (  # noqa: F401
     UserSession,
     utcnow,
 )
+from lms.models.exams import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
