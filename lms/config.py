@@ -42,6 +42,18 @@ class DefaultConfig:
 
     PEOPLE_PER_PAGE = 50
 
+    # Onboarding (5.1(3)): the team page lists people hired this many days ago or later.
+    ONBOARDING_WINDOW_DAYS = 90
+
+    # SMTP for reminders; with no MAIL_SERVER, `lms onboarding remind` only lists them.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False  # STARTTLS
+    MAIL_USE_SSL = False
+    MAIL_SENDER = "lms@localhost"
+
     # Folders read by the content and question-bank loaders; empty means the
     # `content/` and `quizzes/` folders beside the package.
     CONTENT_DIR = ""

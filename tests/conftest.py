@@ -7,6 +7,7 @@ schema is created once per run and every table is emptied after each test.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import re
@@ -18,7 +19,7 @@ from sqlalchemy import delete
 from lms import create_app
 from lms.database import database_uri
 from lms.extensions import db as _db
-from lms.models import User
+from lms.models import Lesson, User, utcnow
 
 TEST_PASSWORD = "Passw0rd-test"
 EXTERNAL_DB = os.environ.get("LMS_TEST_DATABASE_URL", "")
@@ -123,6 +124,30 @@ def make_user(app):
             user.role_rows  # load before detaching
             _db.session.expunge(user)
         return user
+
+    return factory
+
+
+@pytest.fixture
+def make_lesson(app):
+    """Factory: make_lesson(clause_id, body=…, chapter_no=1, retired=False) → detached Lesson."""
+    positions = itertools.count(1)
+
+    def factory(clause_id: str, body: str = "正文。", chapter_no: int = 1, retired: bool = False, title=None):
+        plain = body.replace("#", "").replace("|", " ")
+        with app.app_context():
+            lesson = Lesson(
+                clause_id=clause_id, title=title or f"{clause_id} 课时", chapter_no=chapter_no,
+                chapter_title=f"第{chapter_no}章", position=next(positions), reading_minutes=2,
+                body_md=body, plain_text=plain, source_hash=hashlib.sha256(body.encode()).hexdigest(),
+            )
+            if retired:
+                lesson.retired_at = utcnow()
+            _db.session.add(lesson)
+            _db.session.commit()
+            _db.session.refresh(lesson)
+            _db.session.expunge(lesson)
+        return lesson
 
     return factory
 

@@ -1,11 +1,16 @@
 """Dashboards: `/dashboard` sends each person to the page of their main role."""
 
+from datetime import date
+
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
+from lms.onboarding import service as onboarding_service
+from lms.onboarding.program import ProgramError
+from lms.onboarding.views import current_program
 from lms.models import ROLE_LABELS, User
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -33,6 +38,8 @@ def for_role(role: str):
     if role not in ROLE_LABELS or not current_user.has_role(role):
         abort(404)
     context = {}
+    if role == "rep":
+        context["onboarding"] = _onboarding_panel(current_user)
     if role == "manager":
         context["team"] = db.session.scalars(
             select(User)
@@ -47,3 +54,18 @@ def for_role(role: str):
     elif role in ("hr", "admin"):
         context["people_count"] = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
     return render_template(f"dashboard/{role}.html", role=role, **context)
+
+
+def _onboarding_panel(user: User) -> dict | None:
+    """The new hire's progress, days left and next lesson; None once onboarding is behind them."""
+    try:
+        program = current_program()
+    except ProgramError:
+        return None  # no program file in this content folder
+    today = date.today()
+    if not onboarding_service.is_onboarding(user, program, today):
+        return None
+    return {
+        "status": onboarding_service.status_for(user, program, today),
+        "next_lesson": onboarding_service.next_lesson(user, program),
+    }

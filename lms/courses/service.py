@@ -1,0 +1,173 @@
+"""Reading the course: outline with progress, lessons, completion, resume, search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.extensions import db
+from lms.models import Lesson, LessonProgress, User, utcnow
+
+
+class LessonRetired(Exception):
+    """The lesson is no longer part of the course and cannot be completed."""
+
+
+@dataclass
+class ChapterOutline:
+    number: int
+    title: str
+    lessons: list[Lesson] = field(default_factory=list)
+
+
+@dataclass
+class CourseOutline:
+    chapters: list[ChapterOutline]
+    completed_ids: set[int]
+    total: int
+
+    @property
+    def done(self) -> int:
+        return len(self.completed_ids)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def active_lessons() -> list[Lesson]:
+    """The lessons of the course in order, retired ones left out."""
+    return list(db.session.scalars(select(Lesson).where(Lesson.retired_at.is_(None)).order_by(Lesson.position)))
+
+
+def completed_lesson_ids(user: User) -> set[int]:
+    """Ids of the lessons `user` has completed."""
+    stmt = select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user.id, LessonProgress.completed_at.is_not(None)
+    )
+    return set(db.session.scalars(stmt))
+
+
+def course_outline(user: User) -> CourseOutline:
+    """Chapters with their active lessons, and which of them `user` completed."""
+    chapters: dict[int, ChapterOutline] = {}
+    lessons = active_lessons()
+    for lesson in lessons:
+        chapter = chapters.setdefault(lesson.chapter_no, ChapterOutline(lesson.chapter_no, lesson.chapter_title))
+        chapter.lessons.append(lesson)
+    active_ids = {lesson.id for lesson in lessons}
+    return CourseOutline(list(chapters.values()), completed_lesson_ids(user) & active_ids, len(lessons))
+
+
+def lesson_by_clause(clause_id: str) -> Lesson | None:
+    """The lesson (retired or not) for a clause id."""
+    return db.session.scalars(select(Lesson).where(Lesson.clause_id == clause_id)).first()
+
+
+def neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """The previous and next active lessons in course order."""
+    active = Lesson.retired_at.is_(None)
+    previous = db.session.scalars(
+        select(Lesson).where(active, Lesson.position < lesson.position).order_by(Lesson.position.desc()).limit(1)
+    ).first()
+    following = db.session.scalars(
+        select(Lesson).where(active, Lesson.position > lesson.position).order_by(Lesson.position).limit(1)
+    ).first()
+    return previous, following
+
+
+def progress_for(user: User, lesson: Lesson) -> LessonProgress | None:
+    return db.session.scalars(
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+    ).first()
+
+
+def last_read(user: User) -> LessonProgress | None:
+    """The progress row of the lesson `user` opened last (to resume there)."""
+    stmt = (
+        select(LessonProgress)
+        .join(Lesson)
+        .where(LessonProgress.user_id == user.id, Lesson.retired_at.is_(None))
+        .order_by(LessonProgress.last_read_at.desc(), LessonProgress.id.desc())
+        .limit(1)
+    )
+    return db.session.scalars(stmt).first()
+
+
+def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
+    """The progress row, created if missing; safe when two requests race to create it."""
+    row = progress_for(user, lesson)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = LessonProgress(user_id=user.id, lesson_id=lesson.id)
+            db.session.add(row)
+    except IntegrityError:
+        row = progress_for(user, lesson)
+    return row
+
+
+def record_reading(user: User, lesson: Lesson) -> None:
+    """Remember that `user` is reading `lesson`, so the course can resume there.
+
+    Writes only when the reader moves to another lesson: re-reading the same
+    page stays a read-only request.
+    """
+    latest = last_read(user)
+    if latest is not None and latest.lesson_id == lesson.id:
+        return
+    _progress_row(user, lesson).last_read_at = utcnow()
+
+
+def mark_complete(user: User, lesson: Lesson) -> bool:
+    """Mark `lesson` completed by `user`; False if it already was. Raises LessonRetired."""
+    if lesson.retired:
+        raise LessonRetired("本节已从课程中停用，无法标记完成。")
+    row = _progress_row(user, lesson)
+    if row.completed_at is not None:
+        return False
+    row.completed_at = utcnow()
+    return True
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    lesson: Lesson
+    snippet: Markup
+    count: int
+
+
+def search_lessons(query: str, limit: int = 50) -> list[SearchHit]:
+    """Lessons whose text contains `query`, with a highlighted snippet.
+
+    The course is a few dozen lessons, so a substring match (LIKE, the same on
+    SQLite and PostgreSQL) is exact for words of any length, 回款 and 投诉
+    included, and needs no index to be fast.
+    """
+    needle = query.strip()
+    if not needle:
+        return []
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    stmt = (
+        select(Lesson)
+        .where(Lesson.retired_at.is_(None), (Lesson.plain_text.like(pattern, escape="\\")) | Lesson.title.like(pattern, escape="\\"))
+        .order_by(Lesson.position)
+        .limit(limit)
+    )
+    return [SearchHit(lesson, highlight_snippet(lesson.plain_text, needle), lesson.plain_text.count(needle)) for lesson in db.session.scalars(stmt)]
+
+
+def highlight_snippet(text: str, needle: str, radius: int = 40) -> Markup:
+    """Text around the first match, escaped, with every match wrapped in <mark>."""
+    at = text.find(needle)
+    start = max(0, at - radius) if at >= 0 else 0
+    end = min(len(text), (at if at >= 0 else 0) + len(needle) + radius)
+    window = text[start:end]
+    parts = re.split(f"({re.escape(needle)})", window)
+    marked = Markup("").join(Markup("<mark>{}</mark>").format(part) if part == needle else escape(part) for part in parts)
+    return Markup("…" if start else "") + marked + Markup("…" if end < len(text) else "")

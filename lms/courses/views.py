@@ -1,0 +1,89 @@
+"""The course page, lessons, 「完成本节」, the 简/繁 preference, and search."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.courses import service
+from lms.courses.forms import CompleteForm, ScriptPreferenceForm, SearchForm
+from lms.courses.render import in_script, render_lesson
+from lms.extensions import db
+
+bp = Blueprint("courses", __name__, url_prefix="/course")
+
+
+@bp.app_template_filter("script")
+def script_filter(text: str) -> str:
+    """Show a short text (a title) in the reader's preferred script."""
+    script = current_user.preferred_script if current_user.is_authenticated else "hans"
+    return in_script(text, script)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Chapters and lessons with the reader's progress, and where to resume."""
+    outline = service.course_outline(current_user)
+    resume = service.last_read(current_user)
+    return render_template("courses/index.html", outline=outline, resume=resume, form=SearchForm())
+
+
+@bp.get("/<clause_id>")
+@login_required
+def lesson(clause_id: str):
+    """One lesson, rendered from cache, with its table of contents and neighbours."""
+    lesson = service.lesson_by_clause(clause_id)
+    if lesson is None:
+        abort(404)
+    rendered = render_lesson(lesson.source_hash, lesson.body_md, current_user.preferred_script)
+    progress = service.progress_for(current_user, lesson)
+    if not lesson.retired:
+        service.record_reading(current_user, lesson)
+        db.session.commit()
+    previous, following = service.neighbours(lesson)
+    return render_template(
+        "courses/lesson.html", lesson=lesson, rendered=rendered, progress=progress,
+        previous=previous, following=following, form=CompleteForm(),
+    )
+
+
+@bp.post("/<clause_id>/complete")
+@login_required
+def complete(clause_id: str):
+    """Mark the lesson done, then go on to the next one."""
+    lesson = service.lesson_by_clause(clause_id)
+    if lesson is None:
+        abort(404)
+    if not CompleteForm().validate_on_submit():
+        abort(400)
+    try:
+        newly = service.mark_complete(current_user, lesson)
+    except service.LessonRetired as error:
+        flash(str(error), "error")
+        return redirect(url_for("courses.lesson", clause_id=clause_id))
+    db.session.commit()
+    flash("已完成本节。" if newly else "本节此前已完成。", "success")
+    _, following = service.neighbours(lesson)
+    target = following.clause_id if following else clause_id
+    return redirect(url_for("courses.lesson", clause_id=target))
+
+
+@bp.route("/preference", methods=["GET", "POST"])
+@login_required
+def preference():
+    """Choose 简体 or 繁體 for reading lessons."""
+    form = ScriptPreferenceForm(script=current_user.preferred_script)
+    if form.validate_on_submit():
+        current_user.preferred_script = form.script.data
+        db.session.commit()
+        flash("阅读字体已保存。", "success")
+        return redirect(url_for("courses.index"))
+    return render_template("courses/preference.html", form=form)
+
+
+@bp.get("/search")
+@login_required
+def search():
+    """Search the lessons; every hit links to its clause."""
+    form = SearchForm(request.args)
+    hits = service.search_lessons(form.q.data) if form.validate() and form.q.data else []
+    return render_template("courses/search.html", form=form, hits=hits)

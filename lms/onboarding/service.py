@@ -1,0 +1,146 @@
+"""Onboarding status: due dates, progress, and who is late.
+
+The due date is the hire date plus the program's months (one by default,
+5.1(3)); a month is a calendar month, so 1月31日 is due 2月28日 (or 29日).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, lazyload
+
+from lms.extensions import db
+from lms.models import Lesson, LessonProgress, User
+from lms.onboarding.program import OnboardingProgram
+
+
+def add_months(start: date, months: int) -> date:
+    """`start` plus whole calendar months, clamped to the end of a shorter month."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class OnboardingStatus:
+    person: User
+    due_date: date | None
+    done: int
+    total: int
+    today: date
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done >= self.total
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.due_date - self.today).days if self.due_date else None
+
+    @property
+    def overdue(self) -> bool:
+        return not self.complete and self.due_date is not None and self.today > self.due_date
+
+    @property
+    def state(self) -> str:
+        if self.complete:
+            return "已完成"
+        if self.due_date is None:
+            return "未登记入职日期"
+        return "已逾期" if self.overdue else "进行中"
+
+
+def program_lesson_ids(program: OnboardingProgram) -> list[int]:
+    """Database ids of the program's active lessons, in program order."""
+    rows = db.session.execute(
+        select(Lesson.clause_id, Lesson.id).where(
+            Lesson.clause_id.in_(program.clause_ids), Lesson.retired_at.is_(None)
+        )
+    ).all()
+    by_clause = dict(rows)
+    return [by_clause[clause] for clause in program.clause_ids if clause in by_clause]
+
+
+def statuses_for(people: list[User], program: OnboardingProgram, today: date) -> list[OnboardingStatus]:
+    """Onboarding status of each person, overdue first, then by due date.
+
+    Two queries whatever the number of people: the program's lessons, and one
+    grouped count of completions for all of them.
+    """
+    lesson_ids = program_lesson_ids(program)
+    done_by_person: dict[int, int] = {}
+    person_ids = [person.id for person in people]
+    if lesson_ids and person_ids:
+        stmt = (
+            select(LessonProgress.user_id, func.count(LessonProgress.id))
+            .where(
+                LessonProgress.user_id.in_(person_ids),
+                LessonProgress.lesson_id.in_(lesson_ids),
+                LessonProgress.completed_at.is_not(None),
+            )
+            .group_by(LessonProgress.user_id)
+        )
+        done_by_person = dict(db.session.execute(stmt).all())
+    statuses = [
+        OnboardingStatus(
+            person=person,
+            due_date=add_months(person.hire_date, program.due_months) if person.hire_date else None,
+            done=done_by_person.get(person.id, 0),
+            total=len(lesson_ids),
+            today=today,
+        )
+        for person in people
+    ]
+    return sorted(statuses, key=lambda s: (not s.overdue, s.complete, s.due_date or date.max, s.person.employee_no))
+
+
+def status_for(person: User, program: OnboardingProgram, today: date) -> OnboardingStatus:
+    """One person's onboarding status."""
+    return statuses_for([person], program, today)[0]
+
+
+def next_lesson(person: User, program: OnboardingProgram) -> Lesson | None:
+    """The first program lesson `person` has not completed."""
+    lesson_ids = program_lesson_ids(program)
+    completed = set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == person.id, LessonProgress.completed_at.is_not(None)
+            )
+        )
+    )
+    pending = [lesson_id for lesson_id in lesson_ids if lesson_id not in completed]
+    return db.session.get(Lesson, pending[0]) if pending else None
+
+
+def people_followed_by(viewer: User, hires_since: date | None = None) -> list[User]:
+    """Active reps the viewer follows: mentees, team members, or everyone for HR/admin.
+
+    `hires_since` limits the list to people hired on or after that date.
+    """
+    stmt = (
+        select(User)
+        .where(User.active.is_(True), User.role_rows.any(role="rep"), User.hire_date.is_not(None))
+        # One query for any team size: mentor and manager joined in, roles only if asked for.
+        .options(joinedload(User.mentor), joinedload(User.manager), lazyload(User.role_rows))
+    )
+    if not viewer.has_role("hr", "admin"):
+        stmt = stmt.where((User.manager_id == viewer.id) | (User.mentor_id == viewer.id))
+    if hires_since is not None:
+        stmt = stmt.where(User.hire_date >= hires_since)
+    return list(db.session.scalars(stmt.order_by(User.employee_no)))
+
+
+def is_onboarding(person: User, program: OnboardingProgram, today: date) -> bool:
+    """True for a rep still inside (or late on) the onboarding period."""
+    if not person.hire_date or not person.has_role("rep"):
+        return False
+    return today <= add_months(person.hire_date, program.due_months) or not status_for(person, program, today).complete
