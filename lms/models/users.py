@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Reading preference for lessons: "hans" (简体, the source) or "hant" (繁體).
+    preferred_script: Mapped[str] = mapped_column(String(8), default="hans", server_default="hans")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
