@@ -100,8 +100,9 @@ def group_lessons(parts: list[Part]) -> list[Lesson]:
         if depth == 1:
             chapter += 1
         if depth <= 2:
-            order = 0 if depth == 1 else lessons[-1].order + 1
-            lessons.append(Lesson(chapter=chapter, order=order))
+            # `order` runs through the whole course (1, 2, …) so that "previous"
+            # and "next" lesson cross chapter boundaries without extra keys.
+            lessons.append(Lesson(chapter=chapter, order=len(lessons) + 1))
         elif not lessons or lessons[-1].parts[0].heading.depth != 2:
             raise GuideError(f"sub-section {part.heading.clause} is not inside a section")
         lessons[-1].parts.append(part)
@@ -204,7 +205,7 @@ def _front_matter(lesson: Lesson) -> str:
     digest = hashlib.sha256(lesson.source_text.encode("utf-8")).hexdigest()
     return (
         "---\n"
-        f"clause: {_quote(lesson.clause)}\n"
+        f"clause_id: {_quote(lesson.clause)}\n"
         f"title: {_quote(first.title)}\n"
         f"chapter: {lesson.chapter}\n"
         f"order: {lesson.order}\n"

@@ -125,6 +125,8 @@ def _read_hints(text: str, hints: list, where: str) -> tuple[list[_Span], _Marks
             marks.breaks.add(found)
         else:
             marks.notes.append((end, str(hint["note"]), bool(hint.get("block"))))
+            if hint.get("block"):
+                marks.breaks.add(end)  # a block note stands between paragraphs
         cursor = found
     return spans, marks
 
