@@ -86,6 +86,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(people_bp)
+    from lms.cases import bp as cases_bp
+
+    app.register_blueprint(cases_bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -98,3 +101,6 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(setup_command)
+    from lms.cases.cli import cases_cli
+
+    app.cli.add_command(cases_cli)

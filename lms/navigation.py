@@ -15,6 +15,7 @@ class NavEntry:
 
 NAV_ITEMS: list[NavEntry] = [
     NavEntry("首页", "dashboard.home"),
+    NavEntry("案例库", "cases.list_cases"),
     NavEntry("人员管理", "people.list_people", ("hr", "admin")),
     NavEntry("题库", "exams.list_questions", ("hr", "admin")),
     NavEntry("导入人员", "people.import_people", ("hr", "admin")),

@@ -10,3 +10,4 @@ from lms.models.users import (  # noqa: F401
     utcnow,
 )
 from lms.models.exams import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
+from lms.models.cases import CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402

@@ -1,0 +1,234 @@
+"""Full-text search over published case reviews, the same on SQLite and PostgreSQL.
+
+Chinese has no spaces, so the text is indexed as overlapping character
+bigrams ("客户投诉" → 客户 户投 投诉) plus lower-cased Latin/number words.
+A query term becomes "all of its tokens" (a cheap index lookup) and is then
+checked as an exact substring of the case text, so a three-character term
+never matches text that merely contains its bigrams apart. Results come
+newest-published first, which is the same order on both databases.
+
+* SQLite: a contentless FTS5 table `case_fts` (detail=none: only which rows
+  hold a token, no copy of the text and no positions) keyed by case_search.id.
+* PostgreSQL: `case_search.tsv`, a tsvector built from the token array (no
+  text-search parser involved), under a GIN index.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+from sqlalchemy import ARRAY, DDL, Text, and_, cast, delete, event, func, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+
+from lms.models.cases import CaseSearchEntry, CaseVersion
+
+MIN_CJK_TERM = 2
+MAX_TERMS = 8
+MAX_TERM_LENGTH = 40
+
+# CJK ideographs (basic, extension A, compatibility). Everything else that is
+# not an ASCII letter or digit separates tokens.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_RUN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
+_CJK_CHAR = re.compile(rf"[{_CJK}]")
+
+# One FTS5 row per case_search row; `tokens` is never stored (content='').
+# The 'ascii' tokenizer splits on ASCII separators only, so each bigram we
+# write between spaces stays one token.
+FTS_CREATE_SQL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS case_fts USING fts5("
+    "tokens, content='', detail=none, columnsize=0, tokenize='ascii')"
+)
+FTS_DROP_SQL = "DROP TABLE IF EXISTS case_fts"
+
+event.listen(CaseSearchEntry.__table__, "after_create", DDL(FTS_CREATE_SQL).execute_if(dialect="sqlite"))
+event.listen(CaseSearchEntry.__table__, "before_drop", DDL(FTS_DROP_SQL).execute_if(dialect="sqlite"))
+
+
+class SearchQueryError(ValueError):
+    """The query cannot be searched (for instance a single Chinese character)."""
+
+
+def tokens_of(value: str) -> list[str]:
+    """Index tokens of one piece of text: CJK bigrams and Latin/number words, in order."""
+    tokens: list[str] = []
+    for run in _RUN.findall(value.lower()):
+        if run[0].isascii():
+            tokens.append(run)
+        elif len(run) == 1:
+            continue  # a lone character: queries need at least two
+        else:
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return tokens
+
+
+def version_texts(version: CaseVersion) -> list[str]:
+    """The searchable fields of a version; a match never spans two fields."""
+    return [version.title, version.tags, version.info, version.analysis,
+            version.discussion, version.methods, version.improvements]
+
+
+def document_tokens(version: CaseVersion) -> list[str]:
+    """The distinct tokens of a version, sorted (what the index stores)."""
+    distinct: set[str] = set()
+    for value in version_texts(version):
+        distinct.update(tokens_of(value or ""))
+    return sorted(distinct)
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query split into terms; each term must occur as a substring."""
+
+    terms: tuple[str, ...]
+    # Per term: exact tokens, and Latin words matched as prefixes.
+    exact: tuple[str, ...]
+    prefixes: tuple[str, ...]
+
+
+def parse_query(raw: str) -> ParsedQuery | None:
+    """Split a query into terms. None for an empty query; SearchQueryError if unsearchable."""
+    terms = [term for term in (raw or "").lower().split() if term]
+    if not terms:
+        return None
+    if len(terms) > MAX_TERMS or any(len(term) > MAX_TERM_LENGTH for term in terms):
+        raise SearchQueryError(f"关键词过多或过长：最多 {MAX_TERMS} 个词，每个不超过 {MAX_TERM_LENGTH} 个字符。")
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for term in terms:
+        runs = _RUN.findall(term)
+        if not any(len(run) >= MIN_CJK_TERM or run.isascii() for run in runs):
+            raise SearchQueryError(f"“{term}”太短：中文关键词至少需要 {MIN_CJK_TERM} 个汉字。")
+        for run in runs:
+            if run.isascii():
+                prefixes.add(run)  # "crm" finds "CRM系统" and "crm2"; the substring check does the rest
+            else:
+                exact.update(tokens_of(run))
+    return ParsedQuery(tuple(terms), tuple(sorted(exact)), tuple(sorted(prefixes)))
+
+
+# --- index maintenance (called by the service; flushes, never commits) ---
+
+
+def index_version(session: Session, case_id: int, version: CaseVersion) -> CaseSearchEntry:
+    """(Re)index a case with the given published version; it becomes the newest entry."""
+    unindex_case(session, case_id)
+    tokens = document_tokens(version)
+    entry = CaseSearchEntry(case_id=case_id, version_id=version.id)
+    if session.get_bind().dialect.name == "postgresql":
+        entry.tsv = func.array_to_tsvector(literal(tokens, ARRAY(Text)))
+    session.add(entry)
+    session.flush()
+    if _is_sqlite(session):
+        session.execute(text("INSERT INTO case_fts(rowid, tokens) VALUES (:id, :tokens)"),
+                        {"id": entry.id, "tokens": " ".join(tokens)})
+    return entry
+
+
+def unindex_case(session: Session, case_id: int) -> None:
+    """Remove a case from the index (archived, or about to be re-indexed)."""
+    entry = session.scalars(select(CaseSearchEntry).where(CaseSearchEntry.case_id == case_id)).first()
+    if entry is None:
+        return
+    if _is_sqlite(session):
+        # A contentless table forgets a row only when given the tokens it was
+        # indexed with; the indexed version never changes, so we recompute them.
+        session.execute(text("INSERT INTO case_fts(case_fts, rowid, tokens) VALUES ('delete', :id, :tokens)"),
+                        {"id": entry.id, "tokens": " ".join(document_tokens(entry.version))})
+    session.delete(entry)
+    session.flush()
+
+
+def rebuild_index(session: Session) -> int:
+    """Rebuild the whole index from the published versions; returns how many cases."""
+    from lms.models.cases import CaseReview
+
+    if _is_sqlite(session):
+        session.execute(text(FTS_CREATE_SQL))
+        session.execute(text("INSERT INTO case_fts(case_fts) VALUES ('delete-all')"))
+    session.execute(delete(CaseSearchEntry))
+    rows = session.execute(
+        select(CaseReview.id, CaseVersion)
+        .join(CaseVersion, and_(CaseVersion.case_id == CaseReview.id, CaseVersion.number == CaseReview.published_number))
+        .where(CaseReview.status != "archived")
+        .order_by(CaseReview.published_at, CaseReview.id)
+    ).all()
+    for case_id, version in rows:
+        index_version(session, case_id, version)
+    if _is_sqlite(session):
+        session.execute(text("INSERT INTO case_fts(case_fts) VALUES ('optimize')"))
+    return len(rows)
+
+
+# --- querying ---
+
+
+def matching_entries(session: Session, query: ParsedQuery):
+    """A WHERE clause on CaseSearchEntry/CaseVersion for the query (join CaseVersion on version_id)."""
+    if _is_sqlite(session):
+        phrases = [f'"{token}"' for token in query.exact] + [f'"{token}"*' for token in query.prefixes]
+        fts = text("case_search.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH :fts)").bindparams(
+            fts=" AND ".join(phrases)
+        )
+    else:
+        parts = [f"'{token}'" for token in query.exact] + [f"'{token}':*" for token in query.prefixes]
+        fts = CaseSearchEntry.tsv.op("@@")(cast(literal(" & ".join(parts)), TSQUERY))
+    substrings = [or_(*(column.icontains(term, autoescape=True) for column in _text_columns())) for term in query.terms]
+    return and_(fts, *substrings)
+
+
+def _text_columns():
+    return [CaseVersion.title, CaseVersion.tags, CaseVersion.info, CaseVersion.analysis,
+            CaseVersion.discussion, CaseVersion.methods, CaseVersion.improvements]
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+# --- highlighting ---
+
+
+def highlight(value: str, terms: tuple[str, ...] | list[str]) -> Markup:
+    """Escape `value`, then wrap every occurrence of a term in <mark> (case-insensitive)."""
+    if not terms or not value:
+        return escape(value or "")
+    pattern = re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
+    out: list[str] = []
+    last = 0
+    for match in pattern.finditer(value):
+        out.append(str(escape(value[last : match.start()])))
+        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(str(escape(value[last:])))
+    return Markup("".join(out))
+
+
+_MARKDOWN_NOISE = re.compile(r"[#*_`>|~\[\]]+|\(https?://[^)]*\)")
+
+
+def snippet(version: CaseVersion, terms: tuple[str, ...] | list[str], width: int = 90) -> Markup:
+    """A short, highlighted excerpt around the first match in the body (plain text)."""
+    bodies = [_MARKDOWN_NOISE.sub(" ", value or "") for value in version_texts(version)[2:]]
+    bodies = [re.sub(r"\s+", " ", body).strip() for body in bodies if body.strip()]
+    if not bodies:
+        return Markup("")
+    lowered_terms = [term.lower() for term in terms]
+    for body in bodies:
+        lowered = body.lower()
+        hits = [lowered.find(term) for term in lowered_terms if term in lowered]
+        if hits:
+            start = max(0, min(hits) - width // 3)
+            return _clip(body, start, width, terms)
+    return _clip(bodies[0], 0, width, terms)
+
+
+def _clip(body: str, start: int, width: int, terms) -> Markup:
+    piece = body[start : start + width]
+    marked = highlight(piece, list(terms))
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(body) else ""
+    return Markup(prefix) + marked + Markup(suffix)
