@@ -39,6 +39,7 @@ USER_ATTRIBUTES = {
 USER_URL_SCHEMES = {"http", "https", "mailto"}
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+-]{1,32}")
 _ALIGN_VALUES = {"left", "center", "right"}
+USER_ID_PREFIX = "user-content-"
 
 _local = threading.local()
 
@@ -49,10 +50,13 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
         return value if tag == "code" and _LANGUAGE_CLASS.fullmatch(value) else None
     if attribute == "start":
         return value if value.isdigit() and len(value) <= 6 else None
+    if attribute == "id":
+        # Anchors written by people must not collide with the page's own ids.
+        return value if value.startswith(USER_ID_PREFIX) else USER_ID_PREFIX + value
     return value
 
 
-_cleaner = nh3.Cleaner(
+_CLEAN_OPTIONS = dict(
     tags=USER_TAGS,
     clean_content_tags={"script", "style"},
     attributes=USER_ATTRIBUTES,
@@ -61,8 +65,6 @@ _cleaner = nh3.Cleaner(
     url_schemes=USER_URL_SCHEMES,
     link_rel="noopener noreferrer nofollow",
     strip_comments=True,
-    # Heading anchors written by people must not collide with the page's own ids.
-    id_prefix="user-content-",
 )
 
 
@@ -90,7 +92,7 @@ def render_markdown(text: str) -> Markup:
 
 def sanitize_html(html: str) -> str:
     """Pass HTML through the app's one allow-list sanitiser."""
-    return _cleaner.clean(html)
+    return nh3.clean(html, **_CLEAN_OPTIONS)
 
 
 def render_user_markdown(text: str) -> Markup:
