@@ -22,7 +22,7 @@ class LineStr(str):
     line = 0
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10× faster
     """A safe loader that records where each mapping and string starts."""
 
     def construct_mapping(self, node, deep=False):

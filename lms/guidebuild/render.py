@@ -69,7 +69,7 @@ def render_part(text: str, hints: list, tables: list[Table], where: str) -> list
     a hint or table is not found in order, or two of them overlap.
     """
     spans, marks = _read_hints(text, hints, where)
-    spans += [_Span(offset, offset + len(table.text), "table", table) for offset, table in locate_tables(text, tables, where)]
+    spans += [_Span(offset, offset + len(table.text), "table", table) for offset, table in locate_tables(text, tables)]
     spans.sort(key=lambda span: span.start)
     for first, second in zip(spans, spans[1:]):
         if second.start < first.end:

@@ -26,6 +26,7 @@ class Table:
     caption: str
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    file: str = ""  # the hint file and line, for error messages
     line: int = 0
 
     @property
@@ -49,18 +50,18 @@ def tables_by_clause(tables: list[Table]) -> dict[str, list[Table]]:
     return grouped
 
 
-def locate_tables(text: str, tables: list[Table], where: str) -> list[tuple[int, Table]]:
+def locate_tables(text: str, tables: list[Table]) -> list[tuple[int, Table]]:
     """Find each table of one clause in that clause's text, in order.
 
-    Returns (offset, table) pairs. Raises GuideError, naming the hint's line,
-    when a table's text is not found after the previous table.
+    Returns (offset, table) pairs. Raises GuideError, naming the hint's file
+    and line, when a table's text is not found after the previous table.
     """
     found, cursor = [], 0
     for table in tables:
         offset = text.find(table.text, cursor)
         if offset < 0:
             raise GuideError(
-                f"{where}:{table.line}: table {table.name!r} (clause {table.clause}): its caption and "
+                f"{table.file}:{table.line}: table {table.name!r} (clause {table.clause}): its caption and "
                 "cells joined do not match the guide text; check the cells against the guide"
             )
         found.append((offset, table))
@@ -86,6 +87,7 @@ def _table(path: Path, entry) -> Table:
         caption=str(entry.get("caption") or ""),
         header=rows[0],
         rows=tuple(rows[1:]),
+        file=str(path),
         line=line,
     )
 
