@@ -120,7 +120,8 @@ def render_lesson(lesson: Lesson, lesson_hints: dict, tables: dict, hints: dict)
         blocks.append(f"{level} {heading.number}{separator}{escape(heading.title)}")
         part_tables = tables.get(heading.clause, [])
         blocks += render_part(part.text, lesson_hints.get(heading.clause) or [], part_tables, where)
-    return _front_matter(lesson) + "\n\n".join(blocks) + "\n"
+    body = "\n\n".join(blocks) + "\n"
+    return _front_matter(lesson, body) + body
 
 
 def render_index(title: str, lessons: list[Lesson], source_hash: str) -> str:
@@ -163,6 +164,7 @@ def _swap_in(out_dir: Path, files: dict[str, bytes]) -> None:
     """Write `files` to a temporary sibling of `out_dir`, then swap the folders."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private (0700); the course is meant to be read
     try:
         _keep_unmanaged(out_dir, staging)
         for relative, content in sorted(files.items()):
@@ -185,6 +187,12 @@ def _swap_in(out_dir: Path, files: dict[str, bytes]) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _keep_unmanaged(out_dir: Path, staging: Path) -> None:
     """Carry over files in `out_dir` that the build does not manage."""
     if not out_dir.is_dir():
@@ -198,11 +206,13 @@ def _keep_unmanaged(out_dir: Path, staging: Path) -> None:
             shutil.copy2(entry, staging / entry.name)
 
 
-def _front_matter(lesson: Lesson) -> str:
+def _front_matter(lesson: Lesson, body: str) -> str:
     first = lesson.parts[0].heading
     subclauses = ", ".join(_quote(part.heading.clause) for part in lesson.parts[1:])
     minutes = max(1, math.ceil(len(lesson.source_text) / READING_SPEED))
-    digest = hashlib.sha256(lesson.source_text.encode("utf-8")).hexdigest()
+    # The hash covers the built body, not only the guide text it comes from:
+    # a sync must also pick up a lesson whose structure (hints) changed.
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     return (
         "---\n"
         f"clause_id: {_quote(lesson.clause)}\n"
