@@ -195,12 +195,17 @@ def _read_index(path: Path, problems: list[str]) -> dict:
     chapters: dict[int, dict] = {}
     for entry in fields.get("chapters") or []:
         if not isinstance(entry, dict) or not isinstance(entry.get("chapter"), int) or not entry.get("title"):
-            problems.append(f"{index_path}:{lines.get('chapters', 1)}: each chapter needs chapter, title and lessons")
+            problems.append(f"{index_path}:{lines.get('chapters', 1)}: a chapter needs chapter, title and lessons")
             continue
-        chapters[entry["chapter"]] = {"title": str(entry["title"]), "lessons": [str(c) for c in entry.get("lessons") or []]}
+        lessons = [str(clause) for clause in entry.get("lessons") or []]
+        chapters[entry["chapter"]] = {"title": str(entry["title"]), "lessons": lessons}
     if not fields.get("title") or not chapters:
         problems.append(f"{index_path}:1: the index needs a title and a chapters list")
-    return {"title": str(fields.get("title") or ""), "source_hash": str(fields.get("source_hash") or ""), "chapters": chapters}
+    return {
+        "title": str(fields.get("title") or ""),
+        "source_hash": str(fields.get("source_hash") or ""),
+        "chapters": chapters,
+    }
 
 
 def _lesson_files(path: Path, problems: list[str]) -> list[Path]:
@@ -250,21 +255,27 @@ def _check_lessons(path: Path, index: dict, lessons: list[Lesson], problems: lis
     """Unique ids, course order 1…n, folder and file name agree, index agrees."""
     seen: dict[str, Path] = {}
     for expected, lesson in enumerate(lessons, start=1):
-        where = f"{lesson.path}:{_field_line(lesson.path, 'order')}"
         for clause in (lesson.clause_id, *lesson.subclauses):
             if clause in seen:
-                problems.append(f"{lesson.path}:{_field_line(lesson.path, 'clause_id')}: clause {clause} also in {seen[clause]}")
+                problems.append(f"{_at(lesson, 'clause_id')}: clause {clause} also in {seen[clause]}")
             seen[clause] = lesson.path
         if lesson.order != expected:
-            problems.append(f"{where}: order {lesson.order}, expected {expected} (lessons are numbered 1, 2, … through the course)")
+            problems.append(f"{_at(lesson, 'order')}: order {lesson.order}, expected {expected} (1, 2, … in course order)")
         name = LESSON_FILE.match(lesson.path.name)
         if int(name["order"]) != lesson.order or name["clause"] != lesson.clause_id:
-            problems.append(f"{where}: file name does not match order {lesson.order} and clause {lesson.clause_id}")
+            problems.append(f"{_at(lesson, 'order')}: file name does not match order and clause {lesson.clause_id}")
         if lesson.path.parent.name != f"chapter-{lesson.chapter}":
-            problems.append(f"{lesson.path}:{_field_line(lesson.path, 'chapter')}: chapter {lesson.chapter} but the file is in {lesson.path.parent.name}")
+            folder = lesson.path.parent.name
+            problems.append(f"{_at(lesson, 'chapter')}: chapter {lesson.chapter} but the file is in {folder}")
     listed = [clause for entry in index["chapters"].values() for clause in entry["lessons"]]
-    if listed and listed != [lesson.clause_id for lesson in lessons]:
-        problems.append(f"{path / INDEX}:1: the index lists lessons {listed} but the files hold {[l.clause_id for l in lessons]}")
+    files = [lesson.clause_id for lesson in lessons]
+    if listed and listed != files:
+        problems.append(f"{path / INDEX}:1: the index lists lessons {listed} but the files hold {files}")
+
+
+def _at(lesson: Lesson, field: str) -> str:
+    """"file:line" of a front matter field of `lesson`."""
+    return f"{lesson.path}:{_field_line(lesson.path, field)}"
 
 
 def _field_line(file: Path, name: str) -> int:

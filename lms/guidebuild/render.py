@@ -158,8 +158,8 @@ def _render_span(span: _Span) -> str:
 
 def _prose(text: str, start: int, end: int, marks: _Marks) -> list[str]:
     """Render text[start:end]: paragraphs, leads, label lists and notes."""
-    if start == end:
-        return [NOTE.format(note) if not block else f"> {NOTE.format(note)}" for pos, note, block in marks.notes if pos == start]
+    if start == end:  # e.g. a note right after a table that a heading follows
+        return [("> " if block else "") + NOTE.format(note) for pos, note, block in marks.notes if pos == start]
     cuts = sorted({start, end} | {cut for cut in marks.breaks | set(marks.leads) if start < cut < end})
     blocks: list[str] = []
     for left, right in zip(cuts, cuts[1:]):

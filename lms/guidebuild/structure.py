@@ -74,7 +74,7 @@ def load_outline(path: Path) -> Outline:
     seen: dict[str, int] = {}
     for heading in headings:
         if heading.clause in seen:
-            raise GuideError(f"{path}:{heading.line}: clause {heading.clause} already used at line {seen[heading.clause]}")
+            raise GuideError(f"{path}:{heading.line}: clause {heading.clause} used before, line {seen[heading.clause]}")
         seen[heading.clause] = heading.line
     lessons = document.get("lessons") or {}
     return Outline(
