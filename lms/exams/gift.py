@@ -114,11 +114,10 @@ def parse_gift(text: str, file: str = "<gift>", id_prefix: str = "gift") -> list
         comments = [line for line in lines if line.lstrip().startswith("//")]
         # Comment lines are blanked, not removed, so offsets still map to line numbers.
         body_lines = ["" if line.lstrip().startswith("//") else line for line in lines]
-        while body_lines and body_lines[0].strip().startswith("$CATEGORY:"):
-            category = body_lines.pop(0).strip()[len("$CATEGORY:"):].strip()
-            start += 1
-        while body_lines and not body_lines[0].strip():
-            body_lines.pop(0)
+        while body_lines and (not body_lines[0].strip() or body_lines[0].strip().startswith("$CATEGORY:")):
+            line = body_lines.pop(0).strip()
+            if line:
+                category = line[len("$CATEGORY:"):].strip()
             start += 1
         if not "".join(body_lines).strip():
             continue

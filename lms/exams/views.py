@@ -7,6 +7,7 @@ from lms.exams import service
 from lms.exams.forms import QuestionFilterForm
 from lms.exams.loader import QUESTION_TYPES
 from lms.extensions import db
+from lms.forms import options
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
@@ -17,7 +18,7 @@ bp = Blueprint("exams", __name__, url_prefix="/exams")
 def list_questions():
     """Paginated questions, filtered by clause, type, dimension, level, stale flag and status."""
     form = QuestionFilterForm(request.args)
-    form.clause.choices = [("", "全部条款")] + [(clause, clause) for clause in service.clause_ids()]
+    form.clause.choices = options([("", "全部条款")] + [(clause, clause) for clause in service.clause_ids()])
     filters = service.QuestionFilter(**{name: form[name].data or "" for name in
                                         ("clause", "type", "dimension", "level", "stale")},
                                      status=form.status.data or "active")
