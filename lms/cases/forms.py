@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import options
 from lms.cases.service import COMMENT_MAX, PART_MAX, TITLE_MAX
 from lms.models.cases import CASE_OUTCOME_LABELS, CASE_PART_LABELS, CASE_SEGMENT_LABELS, RATING_CRITERIA
 from lms.skills import SKILL_DIMENSIONS
@@ -36,9 +37,9 @@ class CaseForm(FlaskForm):
 
     title = StringField("标题", validators=[DataRequired("请填写标题。"),
                                            Length(max=TITLE_MAX, message=f"标题不能超过 {TITLE_MAX} 个字符。")])
-    outcome = RadioField("结果", choices=list(CASE_OUTCOME_LABELS.items()), validators=[Optional()])
-    segment = SelectField("客户类型", choices=[("", "请选择")] + list(CASE_SEGMENT_LABELS.items()), validators=[Optional()])
-    dimensions = CheckboxListField("技能维度", choices=list(SKILL_DIMENSIONS.items()), validators=[Optional()])
+    outcome = RadioField("结果", choices=options(CASE_OUTCOME_LABELS.items()), validators=[Optional()])
+    segment = SelectField("客户类型", choices=options([("", "请选择"), *CASE_SEGMENT_LABELS.items()]), validators=[Optional()])
+    dimensions = CheckboxListField("技能维度", choices=options(SKILL_DIMENSIONS.items()), validators=[Optional()])
     clauses = StringField("相关条款", validators=[Optional(), Length(max=200, message="条款编号过长。")])
     tags = StringField("标签", validators=[Optional(), Length(max=400, message="标签过长。")])
     info = _part("info")
@@ -58,7 +59,7 @@ class CommentForm(FlaskForm):
 
 
 def _score(label: str) -> RadioField:
-    return RadioField(label, choices=[(str(i), str(i)) for i in range(1, 6)],
+    return RadioField(label, choices=options((str(i), str(i)) for i in range(1, 6)),
                       validators=[InputRequired(f"请为“{label}”打 1 到 5 分。")])
 
 
@@ -79,9 +80,9 @@ class SearchForm(FlaskForm):
         csrf = False
 
     q = StringField("关键词", validators=[Optional(), Length(max=200)])
-    outcome = SelectField("结果", choices=[("", "全部")] + list(CASE_OUTCOME_LABELS.items()), validators=[Optional()])
-    segment = SelectField("客户类型", choices=[("", "全部")] + list(CASE_SEGMENT_LABELS.items()), validators=[Optional()])
-    dimension = SelectField("技能维度", choices=[("", "全部")] + list(SKILL_DIMENSIONS.items()), validators=[Optional()])
+    outcome = SelectField("结果", choices=options([("", "全部"), *CASE_OUTCOME_LABELS.items()]), validators=[Optional()])
+    segment = SelectField("客户类型", choices=options([("", "全部"), *CASE_SEGMENT_LABELS.items()]), validators=[Optional()])
+    dimension = SelectField("技能维度", choices=options([("", "全部"), *SKILL_DIMENSIONS.items()]), validators=[Optional()])
     clause = StringField("条款", validators=[Optional(), Length(max=16)])
     author = SelectField("作者", choices=[], validators=[Optional()])
     month = StringField("发布月份", validators=[Optional(), Regexp(r"^\d{4}-\d{2}$", message="月份格式应为 YYYY-MM。")])

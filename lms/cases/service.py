@@ -107,12 +107,12 @@ def known_clause_ids() -> frozenset[str] | None:
 
 
 def _clause_ids_of(course) -> frozenset[str] | None:
-    lessons = list(getattr(course, "lessons", None) or [])
-    for chapter in getattr(course, "chapters", None) or []:
-        lessons.extend(getattr(chapter, "lessons", None) or [])
-    ids = {getattr(lesson, "clause_id", None) or getattr(lesson, "clause", None) for lesson in lessons}
-    ids.discard(None)
-    return frozenset(str(clause) for clause in ids) or None
+    """Every lesson's clause id and the sub-clauses it holds (7.2.2 lives in 7.2)."""
+    ids = set()
+    for lesson in course.lessons:
+        ids.add(lesson.clause_id)
+        ids.update(lesson.subclauses)
+    return frozenset(ids) or None
 
 
 def parse_clauses(raw: str) -> list[str]:

@@ -11,6 +11,7 @@ from lms.cases import search, service
 from lms.cases.forms import CaseForm, CommentForm, RatingForm, SearchForm, SessionForm
 from lms.cases.service import AUTHOR_ROLES, REVIEWER_ROLES, CaseError
 from lms.extensions import db
+from lms.forms import options
 from lms.markdown import render_user_markdown
 from lms.models import User
 from lms.models.cases import (
@@ -60,7 +61,7 @@ def _add_error(form, error: CaseError) -> None:
 def list_cases():
     """Search and filter the published cases."""
     form = SearchForm(request.args)
-    form.author.choices = [("", "全部")] + [(str(p.id), p.name) for p in service.published_authors()]
+    form.author.choices = options([("", "全部")] + [(str(p.id), p.name) for p in service.published_authors()])
     filters = service.CaseFilters(
         q=form.q.data or "", outcome=form.outcome.data or "", segment=form.segment.data or "",
         dimension=form.dimension.data or "", clause=(form.clause.data or "").strip(),
@@ -332,7 +333,7 @@ def _session_form(session: SharingSession | None) -> SessionForm:
     candidates = service.session_case_candidates(month)
     picked = {c.id for c in candidates}
     extra = [(row.case_id, row.case.latest.title) for row in (session.case_rows if session else []) if row.case_id not in picked]
-    form.case_ids.choices = [(c.id, f"#{c.id} {c.title}") for c in candidates] + extra
+    form.case_ids.choices = options([(c.id, f"#{c.id} {c.title}") for c in candidates] + extra)
     return form
 
 

@@ -190,3 +190,12 @@ def test_known_clause_ids_is_none_without_a_course(app, tmp_path):
     with app.app_context():
         app.config["CONTENT_DIR"] = str(tmp_path / "missing")
         assert service.known_clause_ids() is None
+
+
+def test_clause_ids_come_from_the_real_course(db, people):
+    known = service.known_clause_ids()
+    if known is None:
+        pytest.skip("no built course in content/")
+    assert {"5.4", "2.1"} <= known
+    with pytest.raises(CaseError, match="9.9"):
+        service.create_case(case_data(clauses=["9.9"]), user(people["mentor"]))

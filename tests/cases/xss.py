@@ -116,7 +116,7 @@ def page_problems(page: str) -> list[str]:
             found.append("inline or foreign <script>")
         elif tag == "form" and not (attributes.get("action") or "").startswith("/"):
             found.append(f"form posting to {attributes.get('action')!r}")
-        elif tag in {"iframe", "frame", "object", "embed", "svg", "math", "style", "base", "template", "img", "details"}:
+        elif tag in {"iframe", "frame", "object", "embed", "svg", "math", "style", "base", "template", "img"}:
             found.append(f"tag <{tag}>")
         elif tag == "meta" and "http-equiv" in attributes:
             found.append("meta refresh")
