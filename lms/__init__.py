@@ -78,14 +78,18 @@ def _check_production_settings(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Import feature blueprints here, so importing `lms` stays cheap."""
     from lms.auth import bp as auth_bp
+    from lms.courses import bp as courses_bp
     from lms.dashboard import bp as dashboard_bp
     from lms.exams import bp as exams_bp
+    from lms.onboarding import bp as onboarding_bp
     from lms.people import bp as people_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exams_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(onboarding_bp)
     from lms.cases import bp as cases_bp
 
     app.register_blueprint(cases_bp)
@@ -94,13 +98,17 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     """Attach the `lms <group> <command>` groups of every feature."""
     from lms.commands import dev_cli, setup_command
+    from lms.courses.cli import content_cli
+    from lms.onboarding.cli import onboarding_cli
     from lms.people.cli import users_cli
     from lms.exams.cli import quizzes_cli
 
     app.cli.add_command(quizzes_cli)
+    app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(dev_cli)
     app.cli.add_command(setup_command)
+    app.cli.add_command(onboarding_cli)
     from lms.cases.cli import cases_cli
 
     app.cli.add_command(cases_cli)

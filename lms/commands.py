@@ -16,10 +16,6 @@ from lms.extensions import db
 from lms.models import User
 from lms.people.cli import create_admin
 
-# Extra setup steps registered by features (content sync, question bank sync):
-# each is a callable that does its work, flushes, and returns a line to print.
-SETUP_STEPS: list = []
-
 DEMO_PASSWORD_LENGTH = 12
 
 
@@ -64,8 +60,9 @@ def _demo_people(password: str) -> list[str]:
 
 @click.command("setup")
 @click.option("--demo", is_flag=True, help="同时创建演示账号（经理、导师、销售、新员工、人事）。")
+@click.pass_context
 @with_appcontext
-def setup_command(demo: bool):
+def setup_command(ctx: click.Context, demo: bool):
     """Prepare an installation: secret key, schema, course, question bank, first administrator.
 
     Safe to run again: every step skips what is already done.
@@ -73,8 +70,12 @@ def setup_command(demo: bool):
     _ensure_secret_key()
     migrate_upgrade()
     click.echo("数据库已是最新结构。")
-    for step in SETUP_STEPS:
-        click.echo(step())
+    # The same commands an operator runs by hand after changing content/ or quizzes/.
+    from lms.courses.cli import sync_command as content_sync
+    from lms.exams.cli import sync_command as quizzes_sync
+
+    ctx.invoke(content_sync, dry_run=False)
+    ctx.invoke(quizzes_sync, dry_run=False)
     admin_password = None
     if not db.session.scalars(select(User).where(User.role_rows.any(role="admin"))).first():
         admin_password = secrets.token_urlsafe(9)

@@ -15,6 +15,8 @@ class NavEntry:
 
 NAV_ITEMS: list[NavEntry] = [
     NavEntry("首页", "dashboard.home"),
+    NavEntry("课程", "courses.index"),
+    NavEntry("入职进度", "onboarding.team", ("mentor", "manager", "hr", "admin")),
     NavEntry("案例库", "cases.list_cases"),
     NavEntry("人员管理", "people.list_people", ("hr", "admin")),
     NavEntry("题库", "exams.list_questions", ("hr", "admin")),

@@ -45,7 +45,8 @@ def test_postgres_urls_use_psycopg(configured, expected):
 def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.delenv("LMS_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="LMS_SECRET_KEY"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        # SECRET_KEY None also overrides a key a developer's instance/config.py may hold.
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": None})
 
 
 def test_production_sets_secure_cookie():

@@ -12,7 +12,10 @@ import click
 from flask import current_app, has_app_context
 from flask.cli import AppGroup, ScriptInfo
 
-from lms.courses.loader import CourseError
+from lms.courses.loader import CourseError, load_course
+from lms.courses.sync import sync_course
+from lms.extensions import db
+from lms.onboarding.program import PROGRAM_FILE, ProgramError, check_program, load_program
 from lms.guidebuild.build import build_course
 from lms.guidebuild.check import check_content
 from lms.guidebuild.errors import GuideError
@@ -68,4 +71,42 @@ def check_command(directory: Path | None) -> None:
         for problem in error.problems:
             click.echo(problem, err=True)
         raise click.ClickException(f"课程内容校验未通过：{len(error.problems)} 处错误。") from None
+    problems = _onboarding_problems(directory)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise click.ClickException(f"入职培训计划校验未通过：{len(problems)} 处错误。")
     click.echo(f"{directory}：{report.summary()}。")
+
+
+def _onboarding_problems(directory: Path) -> list[str]:
+    """Errors (file:line) of the onboarding program in `directory`, if it has one."""
+    if not (directory / PROGRAM_FILE).exists():
+        return []
+    try:
+        program = load_program(directory / PROGRAM_FILE)
+    except ProgramError as error:
+        return [str(error)]
+    known = {lesson.clause_id for chapter in load_course(directory).chapters for lesson in chapter.lessons}
+    return check_program(program, known)
+
+
+@content_cli.command("sync")
+@click.option("--dry-run", is_flag=True, help="只报告将做的改动，不写入数据库。")
+def sync_command(dry_run: bool) -> None:
+    """Load content/ into the database: upsert by clause id, skip unchanged, retire removed lessons."""
+    click.echo(sync_content(Path(current_app.config["CONTENT_DIR"]), dry_run))
+
+
+def sync_content(directory: Path, dry_run: bool = False) -> str:
+    """Parse and sync the course in `directory`; commits unless `dry_run`. Returns the report line."""
+    try:
+        course = load_course(directory)
+    except CourseError as error:
+        raise click.ClickException("课程内容无法加载：\n" + "\n".join(error.problems)) from None
+    report = sync_course(course, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+        return "课程同步预览（未写入）：" + report.summary()
+    db.session.commit()
+    return "课程已同步：" + report.summary()

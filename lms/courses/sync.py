@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from lms.courses import loader
 from lms.extensions import db
 from lms.models import Lesson, utcnow
 
@@ -26,22 +27,32 @@ class SyncReport:
         )
 
 
-def lesson_row_values(lesson) -> dict:
-    """The Lesson columns for one parsed lesson of the loader."""
+def lesson_row_values(lesson: loader.Lesson, chapter_title: str) -> dict:
+    """The Lesson columns for one lesson of the parsed course."""
     return {
         "title": lesson.title,
         "chapter_no": lesson.chapter,
-        "chapter_title": lesson.chapter_title,
+        "chapter_title": chapter_title,
         "position": lesson.order,
         "reading_minutes": lesson.reading_minutes,
         "body_md": lesson.body,
-        "plain_text": lesson.plain_text,
+        "plain_text": loader.plain_text(lesson.body),
         "source_hash": lesson.source_hash,
     }
 
 
-def sync_lessons(parsed_lessons, dry_run: bool = False) -> SyncReport:
-    """Upsert lessons by clause id; skip unchanged hashes; retire the missing ones.
+def sync_course(course: loader.Course, dry_run: bool = False) -> SyncReport:
+    """Upsert every lesson of a parsed course (see sync_lessons)."""
+    rows = [
+        (lesson.clause_id, lesson_row_values(lesson, chapter.title))
+        for chapter in course.chapters
+        for lesson in chapter.lessons
+    ]
+    return sync_lessons(rows, dry_run)
+
+
+def sync_lessons(rows: list[tuple[str, dict]], dry_run: bool = False) -> SyncReport:
+    """Upsert (clause id, column values) rows; skip unchanged hashes; retire the missing ones.
 
     A retired lesson that reappears is brought back. Flushes, never commits;
     with `dry_run` nothing is changed in the session.
@@ -49,18 +60,17 @@ def sync_lessons(parsed_lessons, dry_run: bool = False) -> SyncReport:
     report = SyncReport()
     existing = {row.clause_id: row for row in db.session.scalars(select(Lesson))}
     seen = set()
-    for lesson in parsed_lessons:
-        seen.add(lesson.clause_id)
-        values = lesson_row_values(lesson)
-        row = existing.get(lesson.clause_id)
+    for clause_id, values in rows:
+        seen.add(clause_id)
+        row = existing.get(clause_id)
         if row is None:
-            report.created.append(lesson.clause_id)
+            report.created.append(clause_id)
             if not dry_run:
-                db.session.add(Lesson(clause_id=lesson.clause_id, **values))
+                db.session.add(Lesson(clause_id=clause_id, **values))
         elif row.source_hash == values["source_hash"] and row.position == values["position"] and not row.retired:
-            report.unchanged.append(lesson.clause_id)
+            report.unchanged.append(clause_id)
         else:
-            report.updated.append(lesson.clause_id)
+            report.updated.append(clause_id)
             if not dry_run:
                 for name, value in values.items():
                     setattr(row, name, value)

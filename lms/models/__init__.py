@@ -9,5 +9,6 @@ from lms.models.users import (  # noqa: F401
     UserSession,
     utcnow,
 )
+from lms.models.courses import Lesson, LessonProgress, OnboardingReminder  # noqa: F401,E402
 from lms.models.exams import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
 from lms.models.cases import CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402

@@ -1,28 +1,20 @@
 """Loading lessons into the database: upsert, skip unchanged, retire, report."""
 
-from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sqlalchemy import select
 
-from lms.courses.sync import sync_lessons
+from lms.courses.loader import load_course
+from lms.courses.sync import sync_course, sync_lessons
 from lms.models import Lesson
 
 
-@dataclass(frozen=True)
-class ParsedLesson:
-    clause_id: str
-    title: str
-    chapter: int
-    chapter_title: str
-    order: int
-    reading_minutes: int
-    body: str
-    plain_text: str
-    source_hash: str
-
-
 def parsed(clause_id, order, digest="h1"):
-    return ParsedLesson(clause_id, f"{clause_id} 标题", 1, "总则", order, 1, "正文", "正文", digest)
+    values = {
+        "title": f"{clause_id} 标题", "chapter_no": 1, "chapter_title": "总则", "position": order,
+        "reading_minutes": 1, "body_md": "正文", "plain_text": "正文", "source_hash": digest,
+    }
+    return clause_id, values
 
 
 def test_sync_creates_updates_skips_and_retires(db):
@@ -45,6 +37,17 @@ def test_dry_run_changes_nothing(db):
     db.session.commit()
     assert db.session.scalars(select(Lesson)).all() == []
     sync_lessons([parsed("1.1", 1)])
-    report = sync_lessons([replace(parsed("1.1", 1), source_hash="new")], dry_run=True)
+    report = sync_lessons([parsed("1.1", 1, "new")], dry_run=True)
     assert report.updated == ["1.1"]
     assert db.session.scalars(select(Lesson.source_hash)).one() == "h1"
+
+
+def test_sync_the_shipped_course(app, db):
+    course = load_course(Path(app.config["CONTENT_DIR"]))
+    report = sync_course(course)
+    lessons = sum(len(chapter.lessons) for chapter in course.chapters)
+    assert len(report.created) == lessons
+    db.session.commit()
+    assert sync_course(course).unchanged == report.created
+    first = db.session.scalars(select(Lesson).order_by(Lesson.position)).first()
+    assert first.clause_id == "1" and "#" not in first.plain_text
