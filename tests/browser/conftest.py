@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from lms import create_app
@@ -36,6 +37,9 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "Browser-pass-1"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+
+# A loaded two-core CI machine can be slow to render; wait longer than 5 s.
+expect.set_options(timeout=10_000)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -130,14 +134,17 @@ def _screenshot_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])
 
 
+def _failed(item) -> bool:
+    return any(getattr(item, f"report_{when}", None) is not None and getattr(item, f"report_{when}").failed
+               for when in ("setup", "call"))
+
+
 def _new_page(browser, request, viewport):
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
-    failed = any(getattr(request.node, f"report_{when}", None) and getattr(request.node, f"report_{when}").failed
-                 for when in ("setup", "call"))
-    if failed:
+    if _failed(request.node):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"FAILED-{_screenshot_name(request.node.nodeid)}.png"), full_page=True)
     context.close()
@@ -149,10 +156,12 @@ def page(browser, request):
     yield from _new_page(browser, request, DESKTOP)
 
 
-@pytest.fixture
-def phone_page(browser, request):
-    """Like `page`, at a phone's width."""
-    yield from _new_page(browser, request, PHONE)
+@pytest.fixture(params=["desktop", "phone"])
+def sized_page(browser, request):
+    """Like `page`, once at desktop and once at phone width; `page.width_name` says which."""
+    for page in _new_page(browser, request, {"desktop": DESKTOP, "phone": PHONE}[request.param]):
+        page.width_name = request.param
+        yield page
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ a person to look at; the test itself checks that nothing makes the page
 scroll sideways (wide tables scroll inside their own box).
 """
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE
-
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def _check_and_save(page, name: str, width_name: str) -> None:
@@ -20,15 +20,6 @@ def _check_and_save(page, name: str, width_name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"layout-{name}-{width_name}.png"), full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width_name} width"
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def sized_page(request, browser):
-    context = browser.new_context(viewport=VIEWPORTS[request.param], locale="zh-CN")
-    page = context.new_page()
-    page.width_name = request.param
-    yield page
-    context.close()
 
 
 def test_login_page_fits(sized_page, live_server):
