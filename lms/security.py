@@ -1,6 +1,6 @@
 """Response headers that every page gets (CSP, framing, sniffing)."""
 
-from flask import Flask
+from flask import Flask, session
 
 # No inline script or style anywhere: all of it lives in /static.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -29,4 +29,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
+        if "_user_id" in session:
+            # A signed-in page must not come back from the browser's cache
+            # (Back after sign-out would show it again).
+            headers["Cache-Control"] = "no-store"
         return response

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.extensions import db
@@ -80,8 +81,9 @@ def load_session_user(token: str) -> User | None:
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
         .where(UserSession.token == token, UserSession.revoked_at.is_(None), User.active.is_(True))
+        .options(joinedload(User.role_rows))  # every page asks for the roles: one query, not two
     )
-    return db.session.scalars(stmt).first()
+    return db.session.scalars(stmt).unique().first()
 
 
 def end_session(token: str) -> None:

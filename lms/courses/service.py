@@ -68,16 +68,22 @@ def lesson_by_clause(clause_id: str) -> Lesson | None:
     return db.session.scalars(select(Lesson).where(Lesson.clause_id == clause_id)).first()
 
 
-def neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
-    """The previous and next active lessons in course order."""
-    active = Lesson.retired_at.is_(None)
-    previous = db.session.scalars(
-        select(Lesson).where(active, Lesson.position < lesson.position).order_by(Lesson.position.desc()).limit(1)
-    ).first()
-    following = db.session.scalars(
-        select(Lesson).where(active, Lesson.position > lesson.position).order_by(Lesson.position).limit(1)
-    ).first()
-    return previous, following
+@dataclass(frozen=True)
+class LessonLink:
+    clause_id: str
+    title: str
+
+
+def neighbours(lesson: Lesson) -> tuple[LessonLink | None, LessonLink | None]:
+    """The previous and next active lessons in course order (one small query)."""
+    rows = db.session.execute(
+        select(Lesson.clause_id, Lesson.title, Lesson.position)
+        .where(Lesson.retired_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    before = [LessonLink(row.clause_id, row.title) for row in rows if row.position < lesson.position]
+    after = [LessonLink(row.clause_id, row.title) for row in rows if row.position > lesson.position]
+    return (before[-1] if before else None), (after[0] if after else None)
 
 
 def progress_for(user: User, lesson: Lesson) -> LessonProgress | None:
@@ -112,16 +118,21 @@ def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
     return row
 
 
-def record_reading(user: User, lesson: Lesson) -> None:
+def record_reading(user: User, lesson: Lesson) -> LessonProgress | None:
     """Remember that `user` is reading `lesson`, so the course can resume there.
 
-    Writes only when the reader moves to another lesson: re-reading the same
-    page stays a read-only request.
+    Returns the lesson's progress row (None if never opened before and the
+    lesson is retired). Writes only when the reader moves to another lesson:
+    re-reading the same page stays a read-only request.
     """
-    latest = last_read(user)
-    if latest is not None and latest.lesson_id == lesson.id:
-        return
-    _progress_row(user, lesson).last_read_at = utcnow()
+    rows = list(db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user.id)))
+    current = next((row for row in rows if row.lesson_id == lesson.id), None)
+    latest = max(rows, key=lambda row: (row.last_read_at, row.id), default=None)
+    if lesson.retired or (latest is not None and latest is current):
+        return current
+    current = current or _progress_row(user, lesson)
+    current.last_read_at = utcnow()
+    return current
 
 
 def mark_complete(user: User, lesson: Lesson) -> bool:

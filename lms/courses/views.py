@@ -34,12 +34,10 @@ def lesson(clause_id: str):
     lesson = service.lesson_by_clause(clause_id)
     if lesson is None:
         abort(404)
-    rendered = render_lesson(lesson.source_hash, lesson.body_md, current_user.preferred_script)
-    progress = service.progress_for(current_user, lesson)
-    if not lesson.retired:
-        service.record_reading(current_user, lesson)
-        db.session.commit()
+    progress = service.record_reading(current_user, lesson)
     previous, following = service.neighbours(lesson)
+    db.session.commit()  # before rendering, so the database is free for other requests
+    rendered = render_lesson(lesson.source_hash, lesson.body_md, current_user.preferred_script)
     return render_template(
         "courses/lesson.html", lesson=lesson, rendered=rendered, progress=progress,
         previous=previous, following=following, form=CompleteForm(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +51,11 @@ def run_lms(args: list[str], env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
-def get(port: int, path: str, timeout: float = 10.0) -> int:
+def get(port: int, path: str, timeout: float = 10.0, headers: dict[str, str] | None = None) -> int:
     """One GET on a new connection (gunicorn's sync workers close after each response)."""
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
         response.read()
         return response.status
@@ -137,7 +139,9 @@ class Measurement:
         )
 
 
-def measure(port: int, path: str, requests: int, threads: int, expect_status: int = 200) -> Measurement:
+def measure(
+    port: int, path: str, requests: int, threads: int, expect_status: int = 200, headers: dict[str, str] | None = None
+) -> Measurement:
     """Send `requests` GETs to `path` from `threads` client threads; count the wrong answers."""
     remaining = iter(range(requests))
     lock = threading.Lock()
@@ -152,7 +156,7 @@ def measure(port: int, path: str, requests: int, threads: int, expect_status: in
                     return
             started = time.perf_counter()
             try:
-                ok = get(port, path) == expect_status
+                ok = get(port, path, headers=headers) == expect_status
             except OSError:
                 ok = False
             elapsed = time.perf_counter() - started
@@ -174,3 +178,30 @@ def base_env(**overrides: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("LMS_")}
     env.update(overrides)
     return env
+
+
+def sign_in(port: int, login: str, password: str) -> dict[str, str]:
+    """Sign in through the real form; returns the Cookie header of the signed-in session."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request("GET", "/login")
+        page = connection.getresponse()
+        body = page.read().decode()
+        cookie = page.getheader("Set-Cookie", "").split(";")[0]
+        token = re.search(r'name="csrf-token" content="([^"]+)"', body).group(1)
+    finally:
+        connection.close()
+    form = urllib.parse.urlencode({"login": login, "password": password, "csrf_token": token})
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        connection.request(
+            "POST", "/login", body=form,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        response = connection.getresponse()
+        response.read()
+        if response.status != 302:
+            raise SystemExit(f"sign-in as {login} failed: HTTP {response.status}")
+        return {"Cookie": response.getheader("Set-Cookie", "").split(";")[0]}
+    finally:
+        connection.close()

@@ -38,11 +38,6 @@ def test_sign_out_ends_the_session(page, live_server, make_person, sign_in):
     expect(page.locator(".flash")).to_have_text("请先登录。")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="signed-in pages need `Cache-Control: no-store`, or Chromium's back/forward cache "
-    "shows them again after sign-out; remove this marker once the app sends it",
-)
 def test_back_button_after_sign_out_shows_no_private_page(page, make_person, sign_in):
     rep = make_person()
     sign_in(page, rep)
