@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -63,7 +63,7 @@ def _onboarding_panel(user: User) -> dict | None:
     except ProgramError:
         return None  # no program file in this content folder
     today = date.today()
-    if not onboarding_service.is_onboarding(user, program, today):
+    if not onboarding_service.is_onboarding(user, program, today, current_app.config["ONBOARDING_WINDOW_DAYS"]):
         return None
     return {
         "status": onboarding_service.status_for(user, program, today),

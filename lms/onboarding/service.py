@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
@@ -139,8 +139,11 @@ def people_followed_by(viewer: User, hires_since: date | None = None) -> list[Us
     return list(db.session.scalars(stmt.order_by(User.employee_no)))
 
 
-def is_onboarding(person: User, program: OnboardingProgram, today: date) -> bool:
-    """True for a rep still inside (or late on) the onboarding period."""
+def is_onboarding(person: User, program: OnboardingProgram, today: date, window_days: int) -> bool:
+    """True for a rep hired within `window_days` (the team page's window) or still inside the program period.
+
+    A rep hired long before the platform existed is not chased as "overdue".
+    """
     if not person.hire_date or not person.has_role("rep"):
         return False
-    return today <= add_months(person.hire_date, program.due_months) or not status_for(person, program, today).complete
+    return today <= max(add_months(person.hire_date, program.due_months), person.hire_date + timedelta(days=window_days))
