@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import ARRAY, DDL, Text, and_, cast, delete, event, func, literal, or_, select, text
+from sqlalchemy import ARRAY, DDL, Integer, Select, Text, and_, cast, column, delete, event, func, literal, or_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
@@ -73,8 +73,13 @@ def version_texts(version: CaseVersion) -> list[str]:
 
 def document_tokens(version: CaseVersion) -> list[str]:
     """The distinct tokens of a version, sorted (what the index stores)."""
+    return texts_tokens(version_texts(version))
+
+
+def texts_tokens(texts: list[str]) -> list[str]:
+    """The distinct tokens of several fields, sorted."""
     distinct: set[str] = set()
-    for value in version_texts(version):
+    for value in texts:
         distinct.update(tokens_of(value or ""))
     return sorted(distinct)
 
@@ -166,18 +171,35 @@ def rebuild_index(session: Session) -> int:
 # --- querying ---
 
 
-def matching_entries(session: Session, query: ParsedQuery):
-    """A WHERE clause on CaseSearchEntry/CaseVersion for the query (join CaseVersion on version_id)."""
+_FTS = table("case_fts", column("rowid", Integer), column("case_fts"))
+
+
+def apply_query(stmt: Select, session: Session, query: ParsedQuery) -> Select:
+    """Restrict a select() over CaseSearchEntry (joined to CaseVersion) to the query's matches.
+
+    The order stays "newest entry first". On SQLite the FTS5 table drives the
+    query in rowid order, so a LIMIT stops as soon as enough rows matched.
+    """
     if _is_sqlite(session):
         phrases = [f'"{token}"' for token in query.exact] + [f'"{token}"*' for token in query.prefixes]
-        fts = text("case_search.id IN (SELECT rowid FROM case_fts WHERE case_fts MATCH :fts)").bindparams(
-            fts=" AND ".join(phrases)
-        )
+        stmt = (stmt.join(_FTS, _FTS.c.rowid == CaseSearchEntry.id)
+                .where(_FTS.c.case_fts.op("MATCH")(" AND ".join(phrases)))
+                .order_by(None).order_by(_FTS.c.rowid.desc()))
     else:
         parts = [f"'{token}'" for token in query.exact] + [f"'{token}':*" for token in query.prefixes]
-        fts = CaseSearchEntry.tsv.op("@@")(cast(literal(" & ".join(parts)), TSQUERY))
-    substrings = [or_(*(column.icontains(term, autoescape=True) for column in _text_columns())) for term in query.terms]
-    return and_(fts, *substrings)
+        stmt = stmt.where(CaseSearchEntry.tsv.op("@@")(cast(literal(" & ".join(parts)), TSQUERY)))
+    return stmt.where(*_substring_checks(query))
+
+
+def _substring_checks(query: ParsedQuery) -> list:
+    """Each term must occur as written in one field. A term that is exactly one
+    Chinese bigram needs no check: holding the token means holding the text."""
+    checks = []
+    for term in query.terms:
+        if len(term) == 2 and _CJK_CHAR.match(term[0]) and _CJK_CHAR.match(term[1]):
+            continue
+        checks.append(or_(*(column.icontains(term, autoescape=True) for column in _text_columns())))
+    return checks
 
 
 def _text_columns():

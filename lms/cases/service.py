@@ -53,6 +53,7 @@ AUTHOR_ROLES = ("mentor", "manager", "admin")
 REVIEWER_ROLES = ("manager", "admin")
 CLAUSE_ID = re.compile(r"(ch\d{1,2}|\d{1,2}(\.\d{1,2}){0,3})")
 MONTH = re.compile(r"(\d{4})-(\d{2})")
+_CLAUSE_CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
 
 
 class CaseError(Exception):
@@ -96,14 +97,15 @@ def known_clause_ids() -> frozenset[str] | None:
     content_dir = current_app.config.get("CONTENT_DIR") or ""
     if not content_dir or not Path(content_dir).is_dir():
         return None
-    cache = current_app.extensions.setdefault("cases.clause_ids", {})
-    if content_dir not in cache:
+    # Keyed by folder and the newest file time, so a rebuilt course is seen without a restart.
+    key = (content_dir, max((p.stat().st_mtime_ns for p in Path(content_dir).rglob("*.md")), default=0))
+    if key not in _CLAUSE_CACHE:
         try:
-            cache[content_dir] = _clause_ids_of(loader.load_course(Path(content_dir)))
+            _CLAUSE_CACHE[key] = _clause_ids_of(loader.load_course(Path(content_dir)))
         except Exception:  # a broken course must not block writing cases
             current_app.logger.exception("课程内容无法加载，条款编号只检查格式")
-            cache[content_dir] = None
-    return cache[content_dir]
+            _CLAUSE_CACHE[key] = None
+    return _CLAUSE_CACHE[key]
 
 
 def _clause_ids_of(course) -> frozenset[str] | None:
@@ -453,7 +455,7 @@ def _public_statement(filters: CaseFilters, parsed: search.ParsedQuery | None, s
         .order_by(CaseSearchEntry.id.desc())
     )
     if parsed is not None:
-        stmt = stmt.where(search.matching_entries(session, parsed))
+        stmt = search.apply_query(stmt, session, parsed)
     if filters.outcome:
         stmt = stmt.where(CaseVersion.outcome == filters.outcome)
     if filters.segment:
