@@ -25,6 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     extensions.limiter.init_app(app)
     with app.app_context():
         database.configure_sqlite(extensions.db.engine, app.config["SQLITE_BUSY_TIMEOUT"])
+    database.init_app(app, extensions.db)
 
     security.init_app(app)
     errors.init_app(app)
@@ -93,6 +94,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.cases import bp as cases_bp
 
     app.register_blueprint(cases_bp)
+    from lms.assessments import bp as assessments_bp, manage_bp as exam_admin_bp
+
+    app.register_blueprint(assessments_bp)
+    app.register_blueprint(exam_admin_bp)
 
 
 def _register_commands(app: Flask) -> None:
@@ -112,3 +117,6 @@ def _register_commands(app: Flask) -> None:
     from lms.cases.cli import cases_cli
 
     app.cli.add_command(cases_cli)
+    from lms.assessments.cli import exams_cli
+
+    app.cli.add_command(exams_cli)

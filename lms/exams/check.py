@@ -90,4 +90,8 @@ def run_check(quizzes_dir: str | Path, texts: dict[str, str]) -> CheckResult:
     if not result.banks:
         result.errors.append(BankError(str(quizzes_dir), None, "没有找到题库（含 bank.yaml 的子目录）"))
     result.errors += check_banks(result.banks, texts)
+    # Exam definitions (quizzes/exams/*.yaml): points total 100, the banks can fill every draw.
+    from lms.assessments.definitions import check_definitions
+
+    result.errors += [BankError(file, None, message) for file, message in check_definitions(quizzes_dir, result.banks)]
     return result

@@ -24,14 +24,16 @@ answers, item analysis counts how often each option was chosen):
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models.users import utcnow
+from lms.models.users import User, utcnow
 
 
 class QuestionBank(db.Model):
@@ -119,3 +121,191 @@ class QuestionChoice(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     question: Mapped[Question] = relationship(back_populates="choices")
+
+
+# --- Quarterly exams (issue 6) ---------------------------------------------------------------
+#
+# Design notes:
+# - `Exam` is the synced copy of a definition in `quizzes/exams/*.yaml`; its
+#   blueprint stays JSON (it is only ever read whole, when a paper is drawn).
+# - An attempt's paper is fixed at start: one `AttemptQuestion` row per slot
+#   (question, position, points, option order). The rep's answer lives on the
+#   same row (`response`), so autosave is one conditional UPDATE of an
+#   existing row and never races an INSERT.
+# - Grading is a fact: `AttemptResult` rows are only ever added. A regrade
+#   (after an appeal) adds a row with a higher `sequence` that points at the
+#   one it supersedes; the highest sequence is the current result.
+# - Integrity comes from the database: `(exam, user, number)` is unique, so
+#   two simultaneous starts make one attempt; an attempt leaves `in_progress`
+#   by a conditional UPDATE, so only one submitter grades; `(attempt,
+#   sequence)` is unique as a last guard against a second first grade.
+
+
+class Exam(db.Model):
+    """A quarterly exam as defined in quizzes/exams/<key>.yaml (window, limits, blueprint, policy)."""
+
+    __tablename__ = "exam"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    quarter: Mapped[str] = mapped_column(String(16))
+    opens_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
+    closes_at: Mapped[datetime] = mapped_column(DateTime)
+    time_limit_minutes: Mapped[int] = mapped_column(Integer)
+    grace_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    attempts_allowed: Mapped[int] = mapped_column(Integer, default=2)
+    pass_mark: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal(80))
+    partial_credit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    shuffle_questions: Mapped[bool] = mapped_column(Boolean, default=True)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)
+    review_policy: Mapped[str] = mapped_column(String(16), default="after_close")
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)  # {"roles": [...], "teams": [...]}
+    blueprint: Mapped[list] = mapped_column(JSON, default=list)
+    source_file: Mapped[str] = mapped_column(String(200), default="")
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    def __repr__(self) -> str:
+        return f"<Exam {self.key}>"
+
+
+class ExamAttempt(db.Model):
+    """One sitting of an exam by one person; `deadline_at` = min(start + limit, window close)."""
+
+    __tablename__ = "exam_attempt"
+    __table_args__ = (
+        UniqueConstraint("exam_id", "user_id", "number", name="uq_exam_attempt_exam_id_user_id_number"),
+        Index("ix_exam_attempt_status_deadline_at", "status", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2 … per person and exam
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress | finished
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deadline_at: Mapped[datetime] = mapped_column(DateTime)
+    saved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finish_reason: Mapped[str | None] = mapped_column(String(16))  # submitted | deadline
+
+    exam: Mapped[Exam] = relationship()
+    questions: Mapped[list[AttemptQuestion]] = relationship(
+        back_populates="attempt", order_by="AttemptQuestion.position", cascade="all, delete-orphan"
+    )
+
+
+class AttemptQuestion(db.Model):
+    """One slot of a fixed paper: the question, its points and option order, and the answer given."""
+
+    __tablename__ = "attempt_question"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position", name="uq_attempt_question_attempt_id_position"),
+        UniqueConstraint("attempt_id", "question_id", name="uq_attempt_question_attempt_id_question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempt.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1-based order on this paper
+    points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    option_order: Mapped[list] = mapped_column(JSON, default=list)  # choice keys as shown
+    # None: unanswered. {"choices": ["b"]} for choice types, {"text": "…"} for short and numeric.
+    response: Mapped[dict | None] = mapped_column(JSON)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    attempt: Mapped[ExamAttempt] = relationship(back_populates="questions")
+    question: Mapped[Question] = relationship()
+
+
+class AttemptResult(db.Model):
+    """A grading fact: score out of 100, pass, chapter breakdown and per-question scores.
+
+    Never updated: a regrade adds a new row (sequence + 1, `supersedes_id`
+    the old row, `adjustment_id` the appeal decision that caused it).
+    `items` is a list of [question_id, awarded, fraction, chosen keys] so item
+    analysis reads one row per attempt.
+    """
+
+    __tablename__ = "attempt_result"
+    __table_args__ = (UniqueConstraint("attempt_id", "sequence", name="uq_attempt_result_attempt_id_sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempt.id", ondelete="RESTRICT"), index=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=1)
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    points_awarded: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    points_possible: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    breakdown: Mapped[dict] = mapped_column(JSON, default=dict)  # chapter -> {"awarded", "possible"}
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(16))  # submitted | deadline | regrade
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("attempt_result.id", ondelete="RESTRICT"))
+    adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("exam_adjustment.id", ondelete="RESTRICT"))
+    graded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    attempt: Mapped[ExamAttempt] = relationship()
+
+
+class Appeal(db.Model):
+    """A rep's appeal against one question of one attempt (7.4), with the reason given."""
+
+    __tablename__ = "exam_appeal"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id", name="uq_exam_appeal_attempt_id_question_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempt.id", ondelete="RESTRICT"), index=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
+    result_id: Mapped[int] = mapped_column(ForeignKey("attempt_result.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decide_by: Mapped[date] = mapped_column(Date)  # 10 working days after filing
+
+    attempt: Mapped[ExamAttempt] = relationship()
+    question: Mapped[Question] = relationship()
+    user: Mapped[User] = relationship()
+    decision: Mapped[AppealDecision | None] = relationship(back_populates="appeal", uselist=False)
+
+
+class AppealDecision(db.Model):
+    """HR's answer to an appeal: who, when, what (reject, void, accept an answer) and why."""
+
+    __tablename__ = "exam_appeal_decision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("exam_appeal.id", ondelete="RESTRICT"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(16))  # rejected | void | accept
+    note: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    appeal: Mapped[Appeal] = relationship(back_populates="decision")
+    decided_by: Mapped[User] = relationship()
+
+
+class ExamAdjustment(db.Model):
+    """A grading rule added by an accepted appeal, applied to every attempt of the exam.
+
+    `kind` "void": the question no longer counts (scores are rescaled over the
+    remaining points); "accept": `accepted` ({"choices": [...]} or {"text": …})
+    also earns full credit.
+    """
+
+    __tablename__ = "exam_adjustment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(16))
+    accepted: Mapped[dict | None] = mapped_column(JSON)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("exam_appeal_decision.id", ondelete="RESTRICT"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

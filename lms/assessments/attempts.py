@@ -1,0 +1,288 @@
+"""Starting, autosaving, submitting and closing attempts, race-safe on SQLite and PostgreSQL.
+
+Every state change is a conditional UPDATE or an INSERT guarded by a unique
+constraint, never read-then-write:
+- start: the attempt number is unique per (exam, person), so of two
+  simultaneous starts one INSERT fails; the loser resumes the winner's attempt;
+- autosave: `UPDATE exam_attempt … WHERE status='in_progress' AND deadline_at
+  ≥ now − grace` first (on PostgreSQL it also locks the row, so a submit waits
+  for the save to commit and grades it), then one UPDATE per answer row;
+- submit / close: `UPDATE … SET status='finished' WHERE status='in_progress'`;
+  only the request that changed the row grades, the others return that result.
+Services flush and never commit; `now` is passed in (naive UTC).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.assessments import definitions, paper, scoring
+from lms.assessments.errors import (
+    AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion,
+)
+from lms.extensions import db
+from lms.models import (
+    AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, Question, QuestionBank, User,
+)
+
+CHOICE_TYPES = ("single", "multiple", "true_false")
+MAX_TEXT = 200
+
+
+@dataclass
+class SaveReport:
+    """What an autosave stored, and field messages for what it refused (keyed by slot id)."""
+
+    saved: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def is_eligible(exam: Exam, user: User) -> bool:
+    """Whether `user` must sit `exam`: active, holds an audience role, in an audience team if any."""
+    audience = exam.audience or {}
+    teams = audience.get("teams") or []
+    return bool(user.active and user.has_role(*(audience.get("roles") or ["rep"]))
+                and (not teams or user.team in teams))
+
+
+def deadline_for(exam: Exam, started_at: datetime) -> datetime:
+    """min(start + time limit, window close): the server's deadline for an attempt."""
+    return min(started_at + timedelta(minutes=exam.time_limit_minutes), exam.closes_at)
+
+
+def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
+    """True while the attempt is in progress and its deadline plus grace has not passed."""
+    return attempt.status == "in_progress" and now <= attempt.deadline_at + timedelta(seconds=attempt.exam.grace_seconds)
+
+
+def current_attempt(exam: Exam, user: User) -> ExamAttempt | None:
+    """The person's attempt in progress for `exam`, if any."""
+    return db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id, ExamAttempt.status == "in_progress")).first()
+
+
+def attempts_used(exam: Exam, user: User) -> int:
+    """How many attempts the person has started for `exam`."""
+    return db.session.scalar(select(func.count(ExamAttempt.id)).where(
+        ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id)) or 0
+
+
+def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | None = None) -> ExamAttempt:
+    """Resume the attempt in progress, or start a new one with its paper fixed on the server.
+
+    Raises NotEligible, ExamNotOpen, ExamClosed or AttemptLimitReached.
+    """
+    if not is_eligible(exam, user) or exam.retired_at is not None:
+        raise NotEligible("您不在本次考试的应考名单中。")
+    for attempt in db.session.scalars(select(ExamAttempt).where(
+            ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id, ExamAttempt.status == "in_progress")):
+        if accepts_answers(attempt, now):
+            return attempt
+        finish_attempt(attempt, now, "deadline")
+    if now < exam.opens_at:
+        raise ExamNotOpen("考试尚未开始。")
+    if now >= exam.closes_at:
+        raise ExamClosed("考试已结束，不能再开始作答。")
+    used = attempts_used(exam, user)
+    if used >= exam.attempts_allowed:
+        raise AttemptLimitReached(f"本次考试最多可作答 {exam.attempts_allowed} 次，您已用完。")
+    slots = _draw(exam, rng or random.SystemRandom())
+    attempt = ExamAttempt(exam=exam, user_id=user.id, number=used + 1, status="in_progress",
+                          started_at=now, deadline_at=deadline_for(exam, now))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # Someone (another tab) started the same attempt number first: resume theirs.
+        existing = current_attempt(exam, user)
+        if existing is None:
+            raise AttemptLimitReached("另一个窗口刚刚开始或交了卷，请刷新页面。") from None
+        return existing
+    db.session.execute(insert(AttemptQuestion), [
+        {"attempt_id": attempt.id, "question_id": slot.ref, "position": position, "points": slot.points,
+         "option_order": list(slot.option_order)}
+        for position, slot in enumerate(slots, start=1)
+    ])
+    return attempt
+
+
+def _draw(exam: Exam, rng: random.Random) -> list[paper.Slot]:
+    rows = db.session.execute(
+        select(Question.id, QuestionBank.name, Question.clause, Question.chapter, Question.tags,
+               Question.dimension, Question.level, Question.type)
+        .join(QuestionBank, Question.bank_id == QuestionBank.id)
+        .where(Question.retired_at.is_(None)).order_by(Question.id)
+    ).all()
+    candidates = [definitions.Candidate(ref=r.id, bank=r.name, chapter=r.chapter, clause=r.clause,
+                                        tags=tuple(r.tags or ()), dimension=r.dimension, level=r.level) for r in rows]
+    choice_types = {r.id for r in rows if r.type in ("single", "multiple")}
+    keys: dict[int, list[str]] = {r.id: ["true", "false"] for r in rows if r.type == "true_false"}
+    if choice_types:
+        from lms.models import QuestionChoice
+
+        for question_id, key in db.session.execute(
+                select(QuestionChoice.question_id, QuestionChoice.key)
+                .where(QuestionChoice.retired_at.is_(None), QuestionChoice.question_id.in_(choice_types))
+                .order_by(QuestionChoice.question_id, QuestionChoice.position)):
+            keys.setdefault(question_id, []).append(key)
+    draws = [definitions.draw_from_blueprint(item) for item in exam.blueprint]
+    slots = paper.draw_paper(draws, candidates, keys, rng, exam.shuffle_questions, exam.shuffle_options)
+    # True/false keeps 正确 before 错误: shuffling two fixed words only confuses.
+    tf = {r.id for r in rows if r.type == "true_false"}
+    return [paper.Slot(s.ref, s.points, ("true", "false")) if s.ref in tf else s for s in slots]
+
+
+def _clean(qtype: str, options: list, raw) -> tuple[dict | None, str | None]:
+    """(response, None) for a valid raw answer, or (None, message). None response clears the answer."""
+    if qtype in CHOICE_TYPES:
+        values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
+        values = [str(v) for v in values]
+        if any(value not in options for value in values):
+            return None, "所选选项不属于这道题。"
+        if qtype != "multiple" and len(values) > 1:
+            return None, "这道题只能选一个答案。"
+        return ({"choices": sorted(set(values))} if values else None), None
+    if isinstance(raw, list):
+        raw = raw[0] if len(raw) == 1 else None
+    if raw is not None and not isinstance(raw, str | int | float):
+        return None, "答案格式无效。"
+    text = "" if raw is None else str(raw).strip()
+    if len(text) > MAX_TEXT:
+        return None, f"答案不能超过 {MAX_TEXT} 个字。"
+    if qtype == "numeric" and text and scoring.parse_number(text) is None:
+        return None, "请填写数字，例如 84 或 0.5（不需要写单位）。"
+    return ({"text": text} if text else None), None
+
+
+def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveReport:
+    """Store answers (slot id -> raw value) for an attempt still taking answers.
+
+    Raises UnknownQuestion if a slot id is not on this paper (nothing is
+    saved), AttemptFinished after the deadline plus grace (the attempt is
+    then finished and graded). Invalid values are reported per field and
+    leave the stored answer untouched; the valid ones are saved.
+    """
+    try:
+        ids = {int(key): value for key, value in answers.items()}
+    except (TypeError, ValueError):
+        raise UnknownQuestion("答案中有不属于本试卷的题目。") from None
+    slots = {row.id: row for row in db.session.execute(
+        select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type)
+        .join(Question, AttemptQuestion.question_id == Question.id)
+        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.id.in_(list(ids) or [0])))}
+    if set(ids) - set(slots):
+        raise UnknownQuestion("答案中有不属于本试卷的题目，未保存。请刷新页面。")
+    grace = timedelta(seconds=attempt.exam.grace_seconds)
+    claimed = db.session.execute(
+        update(ExamAttempt)
+        .where(ExamAttempt.id == attempt.id, ExamAttempt.status == "in_progress", ExamAttempt.deadline_at >= now - grace)
+        .values(saved_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(attempt)
+        if attempt.status == "in_progress":
+            finish_attempt(attempt, now, "deadline")
+        raise AttemptFinished("作答时间已到或已交卷，答案未能保存；之前保存的答案已计入成绩。")
+    report = SaveReport()
+    changes = []
+    for slot_id, raw in ids.items():
+        response, problem = _clean(slots[slot_id].type, slots[slot_id].option_order, raw)
+        if problem:
+            report.errors[slot_id] = problem
+            continue
+        changes.append({"id": slot_id, "response": response, "answered_at": now if response else None})
+        report.saved.append(slot_id)
+    if changes:
+        db.session.execute(update(AttemptQuestion), changes)
+    return report
+
+
+def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = "submitted") -> AttemptResult:
+    """Finish and grade the attempt once; later calls (other tabs) get the same first result.
+
+    A submit that arrives after the deadline plus grace is recorded as
+    finished by the deadline: the answers saved in time are what count.
+    """
+    if reason == "submitted" and not accepts_answers(attempt, now):
+        reason = "deadline"
+    changed = db.session.execute(
+        update(ExamAttempt).where(ExamAttempt.id == attempt.id, ExamAttempt.status == "in_progress")
+        .values(status="finished", finished_at=now, finish_reason=reason).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(attempt)
+    if changed != 1:
+        return current_result(attempt)
+    result = grade_attempt(attempt, reason=reason, sequence=1, now=now)
+    db.session.add(result)
+    db.session.flush()
+    return result
+
+
+def current_result(attempt: ExamAttempt) -> AttemptResult | None:
+    """The latest grading fact of an attempt (None while it is in progress)."""
+    return db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt.id)
+                              .order_by(AttemptResult.sequence.desc()).limit(1)).first()
+
+
+def grading_items(attempt: ExamAttempt, adjustments: list[ExamAdjustment] | None = None) -> list[scoring.Item]:
+    """The paper of `attempt` as scoring Items, with the exam's appeal adjustments applied."""
+    if adjustments is None:
+        adjustments = list(db.session.scalars(select(ExamAdjustment).where(ExamAdjustment.exam_id == attempt.exam_id)
+                                              .order_by(ExamAdjustment.id)))
+    void = {a.question_id for a in adjustments if a.kind == "void"}
+    accepted: dict[int, list[dict]] = {}
+    for adjustment in adjustments:
+        if adjustment.kind == "accept" and adjustment.accepted:
+            accepted.setdefault(adjustment.question_id, []).append(adjustment.accepted)
+    slots = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+                               .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position))
+    return [
+        scoring.Item(
+            ref=slot.question_id, type=slot.question.type, points=slot.points, chapter=slot.question.chapter,
+            clause=slot.question.clause, response=slot.response,
+            choices={c.key: (c.correct, c.weight) for c in slot.question.choices},
+            answer=slot.question.answer or {}, void=slot.question_id in void,
+            also_accepted=tuple(accepted.get(slot.question_id, ())),
+        )
+        for slot in slots
+    ]
+
+
+def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetime,
+                  adjustments: list[ExamAdjustment] | None = None) -> AttemptResult:
+    """A new (unsaved) AttemptResult for the attempt's answers as they stand."""
+    exam = attempt.exam
+    result = scoring.grade(grading_items(attempt, adjustments), exam.pass_mark, exam.partial_credit)
+    return AttemptResult(
+        attempt_id=attempt.id, exam_id=exam.id, user_id=attempt.user_id, sequence=sequence,
+        score=result.score, points_awarded=result.awarded, points_possible=result.possible, passed=result.passed,
+        breakdown=result.breakdown, reason=reason, graded_at=now,
+        items=[[i.ref, scoring._s(i.awarded), scoring._s(i.fraction), i.chosen, i.void] for i in result.items],
+    )
+
+
+def finish_if_overdue(attempt: ExamAttempt, now: datetime) -> bool:
+    """Lazily finish an attempt whose deadline plus grace has passed; True if it did."""
+    if attempt.status == "in_progress" and not accepts_answers(attempt, now):
+        finish_attempt(attempt, now, "deadline")
+        return True
+    return False
+
+
+def close_overdue(now: datetime) -> int:
+    """Finish and grade every attempt past its deadline plus grace (for cron); returns how many."""
+    closed = 0
+    for exam in db.session.scalars(select(Exam)):
+        cutoff = now - timedelta(seconds=exam.grace_seconds)
+        for attempt in db.session.scalars(select(ExamAttempt).where(
+                ExamAttempt.exam_id == exam.id, ExamAttempt.status == "in_progress", ExamAttempt.deadline_at < cutoff)):
+            finish_attempt(attempt, now, "deadline")
+            closed += 1
+    return closed

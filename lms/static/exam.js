@@ -1,0 +1,100 @@
+// Exam page: autosave each answer as it changes, and count down to the server's deadline.
+// Without JavaScript the page still works: every page change posts the form and saves.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("exam-form");
+  var clock = document.getElementById("exam-clock");
+  var status = document.getElementById("save-status");
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function valueOf(slot) {
+    var inputs = slot.querySelectorAll("input[name^='q-']");
+    var values = [];
+    inputs.forEach(function (input) {
+      if ((input.type === "radio" || input.type === "checkbox")) {
+        if (input.checked) { values.push(input.value); }
+      } else {
+        values.push(input.value);
+      }
+    });
+    return values;
+  }
+
+  function showError(slotId, message) {
+    var box = document.getElementById("error-" + slotId);
+    if (!box) { return; }
+    box.textContent = message || "";
+    box.hidden = !message;
+    box.parentElement.classList.toggle("has-error", Boolean(message));
+  }
+
+  var pending = {};
+  var timer = null;
+
+  function flush() {
+    timer = null;
+    var answers = pending;
+    pending = {};
+    if (!Object.keys(answers).length) { return; }
+    status.textContent = "正在保存…";
+    fetch(form.getAttribute("data-autosave-url"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ answers: answers })
+    }).then(function (response) {
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    }).then(function (reply) {
+      if (reply.status === 409 && reply.body.result_url) {
+        window.location.assign(reply.body.result_url);
+        return;
+      }
+      (reply.body.saved || []).forEach(function (id) { showError(id, ""); });
+      Object.keys(reply.body.errors || {}).forEach(function (id) { showError(id, reply.body.errors[id]); });
+      status.textContent = reply.status === 200 ? "已保存" : (reply.body.message || "部分答案未保存，请查看提示");
+    }).catch(function () {
+      Object.keys(answers).forEach(function (id) { if (!(id in pending)) { pending[id] = answers[id]; } });
+      status.textContent = "网络中断，稍后重试；翻页时也会保存";
+      timer = window.setTimeout(flush, 3000);
+    });
+  }
+
+  if (form) {
+    var handler = function (event) {
+      var slot = event.target.closest("[data-slot]");
+      if (!slot) { return; }
+      var values = valueOf(slot);
+      var single = event.target.type !== "checkbox";
+      pending[slot.getAttribute("data-slot")] = single ? (values[0] || "") : values;
+      if (timer) { window.clearTimeout(timer); }
+      timer = window.setTimeout(flush, event.type === "input" ? 600 : 0);
+    };
+    form.addEventListener("change", handler);
+    form.addEventListener("input", function (event) { if (event.target.type === "text") { handler(event); } });
+  }
+
+  if (clock) {
+    var deadline = Date.parse(clock.getAttribute("data-deadline"));
+    var skew = Date.parse(clock.getAttribute("data-now")) - Date.now();
+    var out = clock.querySelector(".countdown");
+    var tick = function () {
+      var left = Math.max(0, Math.floor((deadline - (Date.now() + skew)) / 1000));
+      var minutes = Math.floor(left / 60);
+      var seconds = left % 60;
+      out.textContent = " 剩余 " + minutes + " 分 " + (seconds < 10 ? "0" : "") + seconds + " 秒";
+      clock.classList.toggle("clock-low", left <= 300);
+      if (left === 0) {
+        window.clearInterval(interval);
+        if (timer) { window.clearTimeout(timer); flush(); }
+        window.setTimeout(function () { window.location.assign(clock.getAttribute("data-result-url")); }, 1500);
+      }
+    };
+    var interval = window.setInterval(tick, 1000);
+    tick();
+  }
+})();
