@@ -70,7 +70,7 @@ def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, no
     if len((reason or "").strip()) < 5:
         raise AppealError("请写明申诉理由（至少 5 个字）。", "reason")
     appeal = Appeal(attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=user.id, question_id=slot.question_id,
-                    result_id=result.id, reason=reason.strip(), created_at=now,
+                    result_sequence=result.sequence, reason=reason.strip(), created_at=now,
                     decide_by=add_working_days(now.date(), DECIDE_WITHIN, holidays))
     try:
         with db.session.begin_nested():

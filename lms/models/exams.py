@@ -263,7 +263,9 @@ class Appeal(db.Model):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="RESTRICT"))
-    result_id: Mapped[int] = mapped_column(ForeignKey("attempt_result.id", ondelete="RESTRICT"))
+    # The sequence of the result appealed (not a foreign key: results point at appeal decisions
+    # through their adjustments, and a cycle of foreign keys cannot be created or emptied in order).
+    result_sequence: Mapped[int] = mapped_column(Integer, default=1)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     decide_by: Mapped[date] = mapped_column(Date)  # 10 working days after filing
