@@ -7,7 +7,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -75,15 +75,19 @@ def start_session(user: User, remote_addr: str | None) -> str:
     return token
 
 
+# Built once: every signed-in request runs it, and constructing a select()
+# costs more than executing it on a small table.
+_SESSION_USER = (
+    select(User)
+    .join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token == bindparam("token"), UserSession.revoked_at.is_(None), User.active.is_(True))
+    .options(joinedload(User.role_rows))  # every page asks for the roles: one query, not two
+)
+
+
 def load_session_user(token: str) -> User | None:
     """The active person behind a session token that has not been revoked."""
-    stmt = (
-        select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token == token, UserSession.revoked_at.is_(None), User.active.is_(True))
-        .options(joinedload(User.role_rows))  # every page asks for the roles: one query, not two
-    )
-    return db.session.scalars(stmt).unique().first()
+    return db.session.scalars(_SESSION_USER, {"token": token}).unique().first()
 
 
 def end_session(token: str) -> None:

@@ -11,6 +11,7 @@ import html
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,14 +64,18 @@ def _table_of_contents(rendered: str) -> tuple[TocEntry, ...]:
     )
 
 
-def render_lesson(source_hash: str, body_md: str, script: str) -> RenderedLesson:
-    """The lesson's HTML and table of contents in `script` ("hans" or "hant"), cached by hash."""
+def render_lesson(source_hash: str, body_md: Callable[[], str], script: str) -> RenderedLesson:
+    """The lesson's HTML and table of contents in `script` ("hans" or "hant"), cached by hash.
+
+    `body_md` is called only on a cache miss, so the caller need not load the Markdown.
+    """
     key = (source_hash, script)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    source = _to_traditional(body_md) if script == "hant" else body_md
+    markdown_text = body_md()
+    source = _to_traditional(markdown_text) if script == "hant" else markdown_text
     rendered = render_markdown(source)
     result = RenderedLesson(html=Markup(rendered), toc=_table_of_contents(str(rendered)))
     with _lock:

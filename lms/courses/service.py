@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, User, utcnow
@@ -74,21 +75,86 @@ class LessonLink:
     title: str
 
 
-def neighbours(lesson: Lesson) -> tuple[LessonLink | None, LessonLink | None]:
-    """The previous and next active lessons in course order (one small query)."""
-    rows = db.session.execute(
-        select(Lesson.clause_id, Lesson.title, Lesson.position)
-        .where(Lesson.retired_at.is_(None))
-        .order_by(Lesson.position)
-    ).all()
-    before = [LessonLink(row.clause_id, row.title) for row in rows if row.position < lesson.position]
-    after = [LessonLink(row.clause_id, row.title) for row in rows if row.position > lesson.position]
+@dataclass(frozen=True)
+class LessonSummary:
+    """A lesson without its texts: what a lesson page shows around the cached body."""
+
+    id: int
+    clause_id: str
+    title: str
+    chapter_title: str
+    position: int
+    reading_minutes: int
+    source_hash: str
+    retired: bool
+
+
+@dataclass(frozen=True)
+class LessonPage:
+    lesson: LessonSummary
+    completed: bool
+    previous: LessonLink | None
+    following: LessonLink | None
+    # The reader moved here from another lesson: record_reading should note it.
+    moved_here: bool
+
+
+# Built once (see _SESSION_USER in lms.auth.service): the lesson page runs it on every view.
+_COURSE_ROWS = select(
+    Lesson.id, Lesson.clause_id, Lesson.title, Lesson.chapter_title, Lesson.position,
+    Lesson.reading_minutes, Lesson.source_hash, Lesson.retired_at,
+).order_by(Lesson.position)
+_PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.user_id == bindparam("user_id"))
+
+
+def _course_rows():
+    """Every lesson's summary in course order, in one light query (no texts)."""
+    return db.session.execute(_COURSE_ROWS).all()
+
+
+def neighbours(position: int) -> tuple[LessonLink | None, LessonLink | None]:
+    """The previous and next active lessons around a course position."""
+    active = [row for row in _course_rows() if row.retired_at is None]
+    return _around(active, position)
+
+
+def _around(active_rows, position: int) -> tuple[LessonLink | None, LessonLink | None]:
+    before = [LessonLink(row.clause_id, row.title) for row in active_rows if row.position < position]
+    after = [LessonLink(row.clause_id, row.title) for row in active_rows if row.position > position]
     return (before[-1] if before else None), (after[0] if after else None)
 
 
-def progress_for(user: User, lesson: Lesson) -> LessonProgress | None:
+def open_lesson(user: User, clause_id: str) -> LessonPage | None:
+    """Everything a lesson page needs (reads only); None for an unknown clause.
+
+    Two small queries whatever the course size: the course outline and the
+    reader's progress rows.
+    """
+    rows = _course_rows()
+    row = next((row for row in rows if row.clause_id == clause_id), None)
+    if row is None:
+        return None
+    summary = LessonSummary(
+        row.id, row.clause_id, row.title, row.chapter_title, row.position,
+        row.reading_minutes, row.source_hash, row.retired_at is not None,
+    )
+    progress = list(db.session.scalars(_PROGRESS_ROWS, {"user_id": user.id}))
+    current = next((item for item in progress if item.lesson_id == summary.id), None)
+    latest = max(progress, key=lambda item: (item.last_read_at, item.id), default=None)
+    moved_here = not summary.retired and (latest is None or latest is not current)
+    previous, following = _around([r for r in rows if r.retired_at is None], row.position)
+    return LessonPage(summary, bool(current and current.completed_at), previous, following, moved_here)
+
+
+def lesson_markdown(lesson_id: int) -> str:
+    """A lesson's Markdown (loaded only when the render cache misses)."""
+    return db.session.scalar(select(Lesson.body_md).where(Lesson.id == lesson_id))
+
+
+def progress_for(user: User, lesson_id: int) -> LessonProgress | None:
+    """The reader's progress row for one lesson, if any."""
     return db.session.scalars(
-        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.id)
+        select(LessonProgress).where(LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson_id)
     ).first()
 
 
@@ -104,42 +170,30 @@ def last_read(user: User) -> LessonProgress | None:
     return db.session.scalars(stmt).first()
 
 
-def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
+def _progress_row(user: User, lesson_id: int) -> LessonProgress:
     """The progress row, created if missing; safe when two requests race to create it."""
-    row = progress_for(user, lesson)
+    row = progress_for(user, lesson_id)
     if row is not None:
         return row
     try:
         with db.session.begin_nested():
-            row = LessonProgress(user_id=user.id, lesson_id=lesson.id)
+            row = LessonProgress(user_id=user.id, lesson_id=lesson_id)
             db.session.add(row)
     except IntegrityError:
-        row = progress_for(user, lesson)
+        row = progress_for(user, lesson_id)
     return row
 
 
-def record_reading(user: User, lesson: Lesson) -> LessonProgress | None:
-    """Remember that `user` is reading `lesson`, so the course can resume there.
-
-    Returns the lesson's progress row (None if never opened before and the
-    lesson is retired). Writes only when the reader moves to another lesson:
-    re-reading the same page stays a read-only request.
-    """
-    rows = list(db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user.id)))
-    current = next((row for row in rows if row.lesson_id == lesson.id), None)
-    latest = max(rows, key=lambda row: (row.last_read_at, row.id), default=None)
-    if lesson.retired or (latest is not None and latest is current):
-        return current
-    current = current or _progress_row(user, lesson)
-    current.last_read_at = utcnow()
-    return current
+def record_reading(user: User, lesson_id: int) -> None:
+    """Note that `user` opened this lesson last, so the course resumes there."""
+    _progress_row(user, lesson_id).last_read_at = utcnow()
 
 
 def mark_complete(user: User, lesson: Lesson) -> bool:
     """Mark `lesson` completed by `user`; False if it already was. Raises LessonRetired."""
     if lesson.retired:
         raise LessonRetired("本节已从课程中停用，无法标记完成。")
-    row = _progress_row(user, lesson)
+    row = _progress_row(user, lesson.id)
     if row.completed_at is not None:
         return False
     row.completed_at = utcnow()
@@ -169,6 +223,7 @@ def search_lessons(query: str, limit: int = 50) -> list[SearchHit]:
         .where(Lesson.retired_at.is_(None), (Lesson.plain_text.like(pattern, escape="\\")) | Lesson.title.like(pattern, escape="\\"))
         .order_by(Lesson.position)
         .limit(limit)
+        .options(undefer(Lesson.plain_text))
     )
     return [SearchHit(lesson, highlight_snippet(lesson.plain_text, needle), lesson.plain_text.count(needle)) for lesson in db.session.scalars(stmt)]
 

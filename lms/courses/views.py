@@ -31,17 +31,17 @@ def index():
 @login_required
 def lesson(clause_id: str):
     """One lesson, rendered from cache, with its table of contents and neighbours."""
-    lesson = service.lesson_by_clause(clause_id)
-    if lesson is None:
+    page = service.open_lesson(current_user, clause_id)
+    if page is None:
         abort(404)
-    progress = service.record_reading(current_user, lesson)
-    previous, following = service.neighbours(lesson)
-    db.session.commit()  # before rendering, so the database is free for other requests
-    rendered = render_lesson(lesson.source_hash, lesson.body_md, current_user.preferred_script)
-    return render_template(
-        "courses/lesson.html", lesson=lesson, rendered=rendered, progress=progress,
-        previous=previous, following=following, form=CompleteForm(),
+    db.session.commit()  # ends the read-only transaction (see lms.database)
+    if page.moved_here:
+        service.record_reading(current_user, page.lesson.id)
+        db.session.commit()
+    rendered = render_lesson(
+        page.lesson.source_hash, lambda: service.lesson_markdown(page.lesson.id), current_user.preferred_script
     )
+    return render_template("courses/lesson.html", page=page, lesson=page.lesson, rendered=rendered)
 
 
 @bp.post("/<clause_id>/complete")
@@ -60,7 +60,7 @@ def complete(clause_id: str):
         return redirect(url_for("courses.lesson", clause_id=clause_id))
     db.session.commit()
     flash("已完成本节。" if newly else "本节此前已完成。", "success")
-    _, following = service.neighbours(lesson)
+    _, following = service.neighbours(lesson.position)
     target = following.clause_id if following else clause_id
     return redirect(url_for("courses.lesson", clause_id=target))
 

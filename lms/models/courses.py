@@ -27,9 +27,11 @@ class Lesson(db.Model):
     chapter_title: Mapped[str] = mapped_column(String(200))
     position: Mapped[int] = mapped_column(Integer, index=True)  # order in the whole course
     reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
-    body_md: Mapped[str] = mapped_column(Text)
+    # The two big texts load only when used: a lesson page renders from the
+    # cache keyed by source_hash and needs the Markdown only on a cache miss.
+    body_md: Mapped[str] = mapped_column(Text, deferred=True)
     # The lesson as plain text (Markdown stripped), for search.
-    plain_text: Mapped[str] = mapped_column(Text)
+    plain_text: Mapped[str] = mapped_column(Text, deferred=True)
     source_hash: Mapped[str] = mapped_column(String(64))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

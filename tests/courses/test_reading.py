@@ -104,9 +104,9 @@ def test_traditional_preference(client, auth, make_user, make_lesson):
 
 
 def test_render_cache_is_keyed_by_hash_and_script():
-    first = render.render_lesson("hash-a", "# 标题\n\n正文", "hans")
-    assert render.render_lesson("hash-a", "ignored: same hash", "hans") is first
-    assert "標題" in render.render_lesson("hash-a", "# 标题\n\n正文", "hant").html
+    first = render.render_lesson("hash-a", lambda: "# 标题\n\n正文", "hans")
+    assert render.render_lesson("hash-a", lambda: "ignored: same hash", "hans") is first
+    assert "標題" in render.render_lesson("hash-a", lambda: "# 标题\n\n正文", "hant").html
 
 
 def test_search_finds_two_character_words_and_highlights(client, auth, make_user, make_lesson):
