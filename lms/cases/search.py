@@ -16,10 +16,11 @@ newest-published first, which is the same order on both databases.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import ARRAY, DDL, Integer, Select, Text, and_, cast, column, delete, event, func, literal, or_, select, table, text
+from sqlalchemy import ARRAY, DDL, Integer, Select, Text, and_, bindparam, cast, column, delete, event, func, literal, or_, select, table, text
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
@@ -86,33 +87,40 @@ def texts_tokens(texts: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """A query split into terms; each term must occur as a substring."""
+    """A query split into terms; each term must occur as a substring.
+
+    Per term: its Chinese bigrams (`exact`) and its Latin/number words, which
+    match as word prefixes ("crm" finds "CRM2"); the substring check does the rest.
+    """
 
     terms: tuple[str, ...]
-    # Per term: exact tokens, and Latin words matched as prefixes.
-    exact: tuple[str, ...]
-    prefixes: tuple[str, ...]
+    term_exact: tuple[tuple[str, ...], ...]
+    term_prefixes: tuple[tuple[str, ...], ...]
+
+    @property
+    def exact(self) -> tuple[str, ...]:
+        return tuple(sorted({token for tokens in self.term_exact for token in tokens}))
+
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return tuple(sorted({token for tokens in self.term_prefixes for token in tokens}))
 
 
 def parse_query(raw: str) -> ParsedQuery | None:
     """Split a query into terms. None for an empty query; SearchQueryError if unsearchable."""
-    terms = [term for term in (raw or "").lower().split() if term]
+    terms = list(dict.fromkeys(term for term in (raw or "").lower().split() if term))
     if not terms:
         return None
     if len(terms) > MAX_TERMS or any(len(term) > MAX_TERM_LENGTH for term in terms):
         raise SearchQueryError(f"关键词过多或过长：最多 {MAX_TERMS} 个词，每个不超过 {MAX_TERM_LENGTH} 个字符。")
-    exact: set[str] = set()
-    prefixes: set[str] = set()
+    term_exact, term_prefixes = [], []
     for term in terms:
         runs = _RUN.findall(term)
         if not any(len(run) >= MIN_CJK_TERM or run.isascii() for run in runs):
             raise SearchQueryError(f"“{term}”太短：中文关键词至少需要 {MIN_CJK_TERM} 个汉字。")
-        for run in runs:
-            if run.isascii():
-                prefixes.add(run)  # "crm" finds "CRM系统" and "crm2"; the substring check does the rest
-            else:
-                exact.update(tokens_of(run))
-    return ParsedQuery(tuple(terms), tuple(sorted(exact)), tuple(sorted(prefixes)))
+        term_prefixes.append(tuple(sorted({run for run in runs if run.isascii()})))
+        term_exact.append(tuple(sorted({token for run in runs if not run.isascii() for token in tokens_of(run)})))
+    return ParsedQuery(tuple(terms), tuple(term_exact), tuple(term_prefixes))
 
 
 # --- index maintenance (called by the service; flushes, never commits) ---
@@ -186,9 +194,52 @@ def apply_query(stmt: Select, session: Session, query: ParsedQuery) -> Select:
                 .where(_FTS.c.case_fts.op("MATCH")(" AND ".join(phrases)))
                 .order_by(None).order_by(_FTS.c.rowid.desc()))
     else:
-        parts = [f"'{token}'" for token in query.exact] + [f"'{token}':*" for token in query.prefixes]
-        stmt = stmt.where(CaseSearchEntry.tsv.op("@@")(cast(literal(" & ".join(parts)), TSQUERY)))
+        # PostgreSQL multiplies the frequencies of ANDed lexemes, and the bigrams of
+        # one word always come together, so with all of them it thinks a common
+        # word is rare and sorts thousands of rows. Per term, its rarest bigram is
+        # an honest estimate (and the substring check implies the others);
+        # Latin prefixes always go to the index, as on SQLite.
+        frequencies = _pg_token_frequencies(session)
+        parts = [f"'{token}':*" for token in query.prefixes]
+        for tokens in query.term_exact:
+            if tokens:
+                parts.append(f"'{min(tokens, key=lambda token: (frequencies.get(token, 0.0), token))}'")
+        # Rendered into the SQL text, not bound: a prepared (generic) plan cannot
+        # see how rare the tokens are. Tokens hold only [a-z0-9] and CJK characters.
+        tsquery = bindparam("tsquery", " & ".join(dict.fromkeys(parts)), literal_execute=True)
+        stmt = stmt.where(CaseSearchEntry.tsv.op("@@")(cast(tsquery, TSQUERY)))
     return stmt.where(*_substring_checks(query))
+
+
+def prepare_session(session: Session) -> None:
+    """Before a search on PostgreSQL: settings for this transaction only.
+
+    psycopg prepares a statement after a few runs, and PostgreSQL may then
+    switch to a generic plan that ignores how rare the searched tokens are.
+    And a top-20 query that stops early must not pay for parallel workers,
+    which the planner picks when it cannot estimate the substring checks.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+
+
+_PG_STATS: dict[str, tuple[float, dict[str, float]]] = {}
+PG_STATS_SECONDS = 600
+
+
+def _pg_token_frequencies(session: Session) -> dict[str, float]:
+    """Lexeme frequencies of case_search.tsv from pg_stats (ANALYZE), cached for a while."""
+    key = str(session.get_bind().url)
+    cached = _PG_STATS.get(key)
+    if cached and time.monotonic() - cached[0] < PG_STATS_SECONDS:
+        return cached[1]
+    row = session.execute(text(
+        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+        "WHERE tablename = 'case_search' AND attname = 'tsv'")).first()
+    frequencies = dict(zip(row[0], row[1])) if row and row[0] else {}
+    _PG_STATS[key] = (time.monotonic(), frequencies)
+    return frequencies
 
 
 def _substring_checks(query: ParsedQuery) -> list:

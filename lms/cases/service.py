@@ -486,6 +486,7 @@ def search_cases(filters: CaseFilters, page: int = 1, per_page: int = 20) -> Sea
     except search.SearchQueryError as error:
         raise CaseError(str(error), "q") from error
     page = max(1, page)
+    search.prepare_session(db.session)
     stmt = _public_statement(filters, parsed, db.session).offset((page - 1) * per_page).limit(per_page + 1)
     rows = db.session.execute(stmt).all()
     items = [_summary(row) for row in rows[:per_page]]
@@ -495,6 +496,7 @@ def search_cases(filters: CaseFilters, page: int = 1, per_page: int = 20) -> Sea
 def search_ids(q: str, limit: int = 20) -> list[int]:
     """The ids of the top `limit` published cases for a query (what the benchmark times)."""
     parsed = search.parse_query(q)
+    search.prepare_session(db.session)
     stmt = _public_statement(CaseFilters(), parsed, db.session).with_only_columns(CaseReview.id).limit(limit)
     return list(db.session.scalars(stmt))
 
