@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -200,7 +200,11 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
         changes.append({"id": slot_id, "response": response, "answered_at": now if response else None})
         report.saved.append(slot_id)
     if changes:
-        db.session.execute(update(AttemptQuestion), changes)
+        table = AttemptQuestion.__table__
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("slot_id"), table.c.attempt_id == attempt.id)
+            .values(response=bindparam("new_response"), answered_at=bindparam("new_answered_at")),
+            [{"slot_id": c["id"], "new_response": c["response"], "new_answered_at": c["answered_at"]} for c in changes])
     return report
 
 
@@ -242,7 +246,8 @@ def grading_items(attempt: ExamAttempt, adjustments: list[ExamAdjustment] | None
         if adjustment.kind == "accept" and adjustment.accepted:
             accepted.setdefault(adjustment.question_id, []).append(adjustment.accepted)
     slots = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                               .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position))
+                               .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position)
+                               .execution_options(populate_existing=True))  # answers were saved by plain UPDATEs
     return [
         scoring.Item(
             ref=slot.question_id, type=slot.question.type, points=slot.points, chapter=slot.question.chapter,

@@ -73,7 +73,8 @@ def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> lis
     Built from stems and option texts only: nothing here says which option is right.
     """
     stmt = (select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-            .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position))
+            .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position)
+            .execution_options(populate_existing=True))
     if positions is not None:
         stmt = stmt.where(AttemptQuestion.position.in_(list(positions)))
     pairs = []
@@ -83,11 +84,24 @@ def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> lis
         texts.update({"true": "正确", "false": "错误"} if question.type == "true_false" else {})
         pairs.append((slot, RepQuestion(
             key=str(slot.position), type=question.type, type_label=QUESTION_TYPES.get(question.type, question.type),
-            stem_html=render_stem(question), options=tuple(RepOption(key, texts[key]) for key in slot.option_order),
+            stem_html=_stem_html(question), options=tuple(RepOption(key, texts[key]) for key in slot.option_order),
             unit=(question.answer or {}).get("unit", "") if question.type == "numeric" else "",
             points=format(slot.points.normalize(), "f"),
         )))
     return pairs
+
+
+_stems: dict[tuple[int, str], object] = {}
+
+
+def _stem_html(question):
+    """The rendered stem, cached per process by question and content hash (Markdown + sanitiser cost ms)."""
+    key = (question.id, question.content_hash)
+    if key not in _stems:
+        if len(_stems) > 5000:
+            _stems.clear()
+        _stems[key] = render_stem(question)
+    return _stems[key]
 
 
 @dataclass(frozen=True)
