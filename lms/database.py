@@ -104,3 +104,23 @@ def init_app(app, db) -> None:
         session = db.session()
         if session.in_transaction() and session.connection().get_execution_options().get(READ_ONLY_OPTION):
             session.rollback()
+
+
+def migration_filter(dialect_name: str):
+    """The `include_object` hook that keeps Alembic's comparisons to what migrations own.
+
+    Left out: SQLite's FTS5 search tables (case_fts and its shadow tables),
+    created with raw SQL by lms.cases.search and migration 0004, and indexes
+    the models create only on another database (`Index(...).ddl_if(...)`).
+    """
+
+    def include(obj, name, type_, _reflected, _compare_to) -> bool:
+        if type_ == "table" and name and name.startswith("case_fts"):
+            return False
+        ddl_if = getattr(obj, "_ddl_if", None) if type_ == "index" else None
+        if ddl_if is not None and ddl_if.dialect:
+            dialects = (ddl_if.dialect,) if isinstance(ddl_if.dialect, str) else tuple(ddl_if.dialect)
+            return dialect_name in dialects
+        return True
+
+    return include

@@ -11,6 +11,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from lms.database import migration_filter
+
 config = context.config
 if config.config_file_name:
     # Keep the application's and pytest's loggers alive.
@@ -31,7 +33,10 @@ def _skip_empty_autogenerate(_context, _revision, directives):
 def run_migrations_offline() -> None:
     """Emit SQL to stdout (`lms db upgrade --sql`) without a connection."""
     url = migrate_extension.db.engine.url.render_as_string(hide_password=False)
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=url, target_metadata=target_metadata, literal_binds=True,
+        include_object=migration_filter(migrate_extension.db.engine.dialect.name),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,6 +46,7 @@ def run_migrations_online() -> None:
     options = dict(migrate_extension.configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
     with migrate_extension.db.engine.connect() as connection:
+        options.setdefault("include_object", migration_filter(connection.dialect.name))
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():
             context.run_migrations()

@@ -5,7 +5,7 @@ Reviewed by hand: the boolean default of question.stale is sa.false()
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 22:25:00
+Create Date: 2026-11-26 21:10:00
 
 """
 from alembic import op
@@ -61,6 +61,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question')),
     sa.UniqueConstraint('key', name=op.f('uq_question_key'))
     )
+
     with op.batch_alter_table('question', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_bank_id'), ['bank_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_question_chapter'), ['chapter'], unique=False)
@@ -71,30 +72,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_question_stale'), ['stale'], unique=False)
         batch_op.create_index(batch_op.f('ix_question_type'), ['type'], unique=False)
 
-    op.create_table('case_version',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=120), nullable=False),
-    sa.Column('outcome', sa.String(length=16), nullable=True),
-    sa.Column('segment', sa.String(length=16), nullable=True),
-    sa.Column('tags', sa.String(length=400), nullable=False),
-    sa.Column('info', sa.Text(), nullable=False),
-    sa.Column('analysis', sa.Text(), nullable=False),
-    sa.Column('discussion', sa.Text(), nullable=False),
-    sa.Column('methods', sa.Text(), nullable=False),
-    sa.Column('improvements', sa.Text(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('published_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("outcome IS NULL OR outcome IN ('success', 'failure')", name=op.f('ck_case_version_outcome')),
-    sa.CheckConstraint("segment IS NULL OR segment IN ('high_potential', 'stable', 'wait_and_see')", name=op.f('ck_case_version_segment')),
-    sa.ForeignKeyConstraint(['case_id'], ['case_review.id'], name=op.f('fk_case_version_case_id_case_review'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_case_version_created_by_id_user'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_case_version')),
-    sa.UniqueConstraint('case_id', 'number', name='uq_case_version_case_id_number')
-    )
     op.create_table('question_choice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('question_id', sa.Integer(), nullable=False),
@@ -109,6 +86,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_choice')),
     sa.UniqueConstraint('question_id', 'key', name='uq_question_choice_question_id_key')
     )
+
     with op.batch_alter_table('question_choice', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_question_choice_question_id'), ['question_id'], unique=False)
 
@@ -116,10 +94,19 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('question_choice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_question_choice_question_id'))
+
     op.drop_table('question_choice')
 
     with op.batch_alter_table('question', schema=None) as batch_op:
-        for column in ('type', 'stale', 'retired_at', 'level', 'dimension', 'clause', 'chapter', 'bank_id'):
-            batch_op.drop_index(batch_op.f(f'ix_question_{column}'))
+        batch_op.drop_index(batch_op.f('ix_question_type'))
+        batch_op.drop_index(batch_op.f('ix_question_stale'))
+        batch_op.drop_index(batch_op.f('ix_question_retired_at'))
+        batch_op.drop_index(batch_op.f('ix_question_level'))
+        batch_op.drop_index(batch_op.f('ix_question_dimension'))
+        batch_op.drop_index(batch_op.f('ix_question_clause'))
+        batch_op.drop_index(batch_op.f('ix_question_chapter'))
+        batch_op.drop_index(batch_op.f('ix_question_bank_id'))
+
     op.drop_table('question')
+
     op.drop_table('question_bank')
