@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from lms.cases.service import published_cases_for_clause
 from lms.courses import service
 from lms.courses.forms import CompleteForm, ScriptPreferenceForm, SearchForm
 from lms.courses.render import in_script, render_lesson
@@ -34,6 +35,7 @@ def lesson(clause_id: str):
     page = service.open_lesson(current_user, clause_id)
     if page is None:
         abort(404)
+    lesson_cases = published_cases_for_clause(clause_id, limit=10)
     db.session.commit()  # ends the read-only transaction (see lms.database)
     if page.moved_here:
         service.record_reading(current_user, page.lesson.id)
@@ -41,7 +43,9 @@ def lesson(clause_id: str):
     rendered = render_lesson(
         page.lesson.source_hash, lambda: service.lesson_markdown(page.lesson.id), current_user.preferred_script
     )
-    return render_template("courses/lesson.html", page=page, lesson=page.lesson, rendered=rendered)
+    return render_template(
+        "courses/lesson.html", page=page, lesson=page.lesson, rendered=rendered, lesson_cases=lesson_cases
+    )
 
 
 @bp.post("/<clause_id>/complete")
