@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from lms.cases import search
@@ -501,10 +501,33 @@ def search_ids(q: str, limit: int = 20) -> list[int]:
     return list(db.session.scalars(stmt))
 
 
-def published_cases_for_clause(clause_id: str, limit: int = 50) -> list[CaseSummary]:
+@dataclass(frozen=True)
+class CaseLink:
+    """What a lesson page shows of a case citing it."""
+
+    id: int
+    title: str
+    author_name: str
+
+
+# Built once: every lesson page view runs it (see the lesson-page benchmark).
+_CASES_CITING = (
+    select(CaseReview.id, CaseVersion.title, User.name.label("author_name"))
+    .select_from(CaseSearchEntry)
+    .join(CaseReview, CaseReview.id == CaseSearchEntry.case_id)
+    .join(CaseVersion, CaseVersion.id == CaseSearchEntry.version_id)
+    .join(User, User.id == CaseReview.author_id)
+    .join(CaseVersionClause, CaseVersionClause.version_id == CaseVersion.id)
+    .where(CaseVersionClause.clause_id == bindparam("clause_id"))
+    .order_by(CaseSearchEntry.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def published_cases_for_clause(clause_id: str, limit: int = 50) -> list[CaseLink]:
     """Published cases citing a guide clause (for its lesson page), newest first."""
-    stmt = _public_statement(CaseFilters(clause=clause_id), None, db.session).limit(limit)
-    return [_summary(row) for row in db.session.execute(stmt)]
+    rows = db.session.execute(_CASES_CITING, {"clause_id": clause_id, "limit": limit})
+    return [CaseLink(row.id, row.title, row.author_name) for row in rows]
 
 
 def published_authors() -> list[User]:
