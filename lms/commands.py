@@ -63,7 +63,7 @@ def _demo_people(password: str) -> list[str]:
 @click.pass_context
 @with_appcontext
 def setup_command(ctx: click.Context, demo: bool):
-    """Prepare an installation: secret key, schema, course, question bank, first administrator.
+    """Prepare an installation: secret key, schema, course, question bank, exams, first administrator.
 
     Safe to run again: every step skips what is already done.
     """
@@ -71,11 +71,13 @@ def setup_command(ctx: click.Context, demo: bool):
     migrate_upgrade()
     click.echo("数据库已是最新结构。")
     # The same commands an operator runs by hand after changing content/ or quizzes/.
+    from lms.assessments.cli import sync_command as exams_sync
     from lms.courses.cli import sync_command as content_sync
     from lms.exams.cli import sync_command as quizzes_sync
 
     ctx.invoke(content_sync, dry_run=False)
     ctx.invoke(quizzes_sync, dry_run=False)
+    ctx.invoke(exams_sync, dry_run=False)  # after the bank: exams draw from it
     admin_password = None
     if not db.session.scalars(select(User).where(User.role_rows.any(role="admin"))).first():
         admin_password = secrets.token_urlsafe(9)

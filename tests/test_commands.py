@@ -41,3 +41,22 @@ def test_dashboards_by_role(client, auth, make_user):
 def test_hr_navigation(client, auth, make_user):
     auth.login(make_user(roles=("hr",)))
     assert "人员管理" in client.get("/dashboard/hr").get_data(as_text=True)
+
+
+def test_setup_loads_everything_and_is_safe_to_rerun(tmp_path):
+    from lms import create_app
+    from lms.models import Lesson, Question
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/setup.sqlite3",
+                      "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    first = app.test_cli_runner().invoke(args=["setup", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert "课程已同步：新增 35" in first.output and "管理员账号：admin  密码：" in first.output
+    assert "demo-new（王新人，rep）" in first.output
+    second = app.test_cli_runner().invoke(args=["setup"])
+    assert second.exit_code == 0, second.output
+    assert "未变 35" in second.output and "管理员已存在" in second.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Lesson.id))) == 35
+        assert db.session.scalar(select(func.count(Question.id))) >= 150
+        db.engine.dispose()
