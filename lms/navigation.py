@@ -1,6 +1,7 @@
 """The main navigation, by role. Features add their entries to NAV_ITEMS."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import request, url_for
 from flask_login import current_user
@@ -33,11 +34,15 @@ class NavLink:
     active: bool
 
 
+@lru_cache(maxsize=64)
+def _entries_for(roles: frozenset[str]) -> tuple[NavEntry, ...]:
+    # Every page asks; the answer depends on the set of roles only.
+    return tuple(entry for entry in NAV_ITEMS if not entry.roles or roles.intersection(entry.roles))
+
+
 def nav_items() -> list[NavLink]:
     """The entries the signed-in person may use, with the current one marked."""
-    links = []
-    for entry in NAV_ITEMS:
-        if entry.roles and not current_user.has_role(*entry.roles):
-            continue
-        links.append(NavLink(entry.label, url_for(entry.endpoint), request.endpoint == entry.endpoint))
-    return links
+    return [
+        NavLink(entry.label, url_for(entry.endpoint), request.endpoint == entry.endpoint)
+        for entry in _entries_for(frozenset(current_user.roles))
+    ]

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
@@ -104,7 +104,29 @@ _COURSE_ROWS = select(
     Lesson.id, Lesson.clause_id, Lesson.title, Lesson.chapter_title, Lesson.position,
     Lesson.reading_minutes, Lesson.source_hash, Lesson.retired_at,
 ).order_by(Lesson.position)
-_PROGRESS_ROWS = select(LessonProgress).where(LessonProgress.user_id == bindparam("user_id"))
+_PROGRESS_ROWS = select(
+    LessonProgress.id, LessonProgress.lesson_id, LessonProgress.last_read_at, LessonProgress.completed_at
+).where(LessonProgress.user_id == bindparam("user_id"))
+
+
+def _active_with_neighbours():
+    ordered = (
+        select(
+            Lesson.id, Lesson.clause_id, Lesson.title, Lesson.chapter_title, Lesson.position,
+            Lesson.reading_minutes, Lesson.source_hash, Lesson.retired_at,
+            func.lag(Lesson.clause_id).over(order_by=Lesson.position).label("previous_clause"),
+            func.lag(Lesson.title).over(order_by=Lesson.position).label("previous_title"),
+            func.lead(Lesson.clause_id).over(order_by=Lesson.position).label("next_clause"),
+            func.lead(Lesson.title).over(order_by=Lesson.position).label("next_title"),
+        )
+        .where(Lesson.retired_at.is_(None))
+        .subquery()
+    )
+    return select(ordered).where(ordered.c.clause_id == bindparam("clause_id"))
+
+
+# One row: an active lesson with its previous and next active lessons.
+_ACTIVE_WITH_NEIGHBOURS = _active_with_neighbours()
 
 
 def _course_rows():
@@ -127,22 +149,27 @@ def _around(active_rows, position: int) -> tuple[LessonLink | None, LessonLink |
 def open_lesson(user: User, clause_id: str) -> LessonPage | None:
     """Everything a lesson page needs (reads only); None for an unknown clause.
 
-    Two small queries whatever the course size: the course outline and the
-    reader's progress rows.
+    Two small queries whatever the course size: the lesson with its
+    neighbours, and the reader's progress rows.
     """
-    rows = _course_rows()
-    row = next((row for row in rows if row.clause_id == clause_id), None)
-    if row is None:
-        return None
+    row = db.session.execute(_ACTIVE_WITH_NEIGHBOURS, {"clause_id": clause_id}).first()
+    if row is not None:
+        previous = LessonLink(row.previous_clause, row.previous_title) if row.previous_clause else None
+        following = LessonLink(row.next_clause, row.next_title) if row.next_clause else None
+    else:  # a retired lesson (or none): the rare path reads the whole outline
+        rows = _course_rows()
+        row = next((row for row in rows if row.clause_id == clause_id), None)
+        if row is None:
+            return None
+        previous, following = _around([r for r in rows if r.retired_at is None], row.position)
     summary = LessonSummary(
         row.id, row.clause_id, row.title, row.chapter_title, row.position,
         row.reading_minutes, row.source_hash, row.retired_at is not None,
     )
-    progress = list(db.session.scalars(_PROGRESS_ROWS, {"user_id": user.id}))
+    progress = db.session.execute(_PROGRESS_ROWS, {"user_id": user.id}).all()
     current = next((item for item in progress if item.lesson_id == summary.id), None)
     latest = max(progress, key=lambda item: (item.last_read_at, item.id), default=None)
     moved_here = not summary.retired and (latest is None or latest is not current)
-    previous, following = _around([r for r in rows if r.retired_at is None], row.position)
     return LessonPage(summary, bool(current and current.completed_at), previous, following, moved_here)
 
 
