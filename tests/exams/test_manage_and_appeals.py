@@ -1,5 +1,6 @@
 """Roster, charts, CSV, item analysis, appeals with regrades, and the definition check."""
 
+import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -159,3 +160,24 @@ def test_exam_sync_command(app, runner):
     result = runner.invoke(args=["exams", "sync"])
     assert result.exit_code == 0 and "新增 1" in result.output
     assert "未变 1" in runner.invoke(args=["exams", "sync"]).output
+
+
+@pytest.mark.parametrize("attempts", [1, 2, 3, 7, 40, 333])
+def test_item_analysis_fast_pass_equals_the_plain_definition(attempts):
+    rng = random.Random(attempts)
+    rows = []
+    for _ in range(attempts):
+        items = []
+        for qid in rng.sample(range(1, 13), 8):
+            kind = qid % 3
+            chosen = rng.choice(["true", "false"]) if kind == 0 else "".join(rng.sample("abcd", rng.randint(0, 2))) if kind == 1 else ""
+            fraction = rng.choice(["0", "1", "0.5", "0.33333"])
+            items.append([qid, fraction, fraction, chosen, rng.random() < 0.05])
+        rows.append((float(rng.choice([0, 40, 60, 80, 80, 100])), items))
+    ranked = sorted(rows, key=lambda pair: pair[0])  # what the query's ORDER BY score, attempt id gives
+    fast, plain = analysis.tally(ranked), analysis.analyse(rows)
+    assert fast.keys() == plain.keys()
+    for qid, item in plain.items():
+        assert (fast[qid].answered, fast[qid].facility, fast[qid].discrimination, fast[qid].options) == \
+               (item.answered, item.facility, item.discrimination, item.options)
+        assert fast[qid].flags == item.flags
