@@ -113,7 +113,20 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     return attempt
 
 
-def _draw(exam: Exam, rng: random.Random) -> list[paper.Slot]:
+# The bank's active questions as drawing candidates, per process, keyed by the bank's state
+# (a sync that adds, edits or retires a question changes the key): a start then costs one
+# small aggregate query instead of loading the whole bank and its choices again.
+_candidates: dict[tuple, tuple] = {}
+
+
+def _bank_candidates() -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
+    """(candidates, option keys per question in bank order, true/false question ids) for drawing."""
+    state = (str(db.engine.url),) + tuple(db.session.execute(
+        select(func.count(Question.id), func.max(Question.id), func.max(Question.updated_at))
+        .where(Question.retired_at.is_(None))).one())
+    cached = _candidates.get(state)
+    if cached is not None:
+        return cached
     rows = db.session.execute(
         select(Question.id, QuestionBank.name, Question.clause, Question.chapter, Question.tags,
                Question.dimension, Question.level, Question.type)
@@ -132,10 +145,16 @@ def _draw(exam: Exam, rng: random.Random) -> list[paper.Slot]:
                 .where(QuestionChoice.retired_at.is_(None), QuestionChoice.question_id.in_(choice_types))
                 .order_by(QuestionChoice.question_id, QuestionChoice.position)):
             keys.setdefault(question_id, []).append(key)
+    _candidates.clear()  # only the bank's current state is worth keeping
+    _candidates[state] = (candidates, keys, frozenset(r.id for r in rows if r.type == "true_false"))
+    return _candidates[state]
+
+
+def _draw(exam: Exam, rng: random.Random) -> list[paper.Slot]:
+    candidates, keys, tf = _bank_candidates()
     draws = [definitions.draw_from_blueprint(item) for item in exam.blueprint]
     slots = paper.draw_paper(draws, candidates, keys, rng, exam.shuffle_questions, exam.shuffle_options)
     # True/false keeps 正确 before 错误: shuffling two fixed words only confuses.
-    tf = {r.id for r in rows if r.type == "true_false"}
     return [paper.Slot(s.ref, s.points, ("true", "false")) if s.ref in tf else s for s in slots]
 
 
