@@ -79,13 +79,15 @@ def test_rep_takes_the_exam_and_another_rep_cannot_open_the_attempt(
 
     questions = page.locator(".exam-question")
     expect(questions).to_have_count(5)
-    for index in range(3):
-        # Wait for the save itself: text answers are sent after a pause in typing.
-        with page.expect_response(lambda r: r.url.endswith("/answers") and r.request.method == "POST") as saved_reply:
+    saved = [questions.nth(i).get_attribute("data-slot") for i in range(3)]
+    for index, slot in enumerate(saved):
+        # Wait for the save carrying this answer: text answers go after a pause in typing, and
+        # leaving the previous field may send a save of its own first.
+        with page.expect_response(lambda r, slot=slot: r.url.endswith("/answers")
+                                  and f'"{slot}"' in (r.request.post_data or "")) as saved_reply:
             _answer(questions.nth(index))
         assert saved_reply.value.status == 200
     expect(page.locator("#save-status")).to_have_text("已保存")
-    saved = [questions.nth(i).get_attribute("data-slot") for i in range(3)]
     _shoot(page, "take")
 
     page.reload()
