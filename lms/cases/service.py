@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from lms.cases import search

@@ -7,7 +7,7 @@ import re
 import opencc
 import pytest
 
-from lms.courses.loader import load_course, normalise, plain_text
+from lms.courses.loader import normalise, plain_text
 from lms.guidebuild.clean import PINYIN
 from lms.guidebuild.errata import load_errata
 
