@@ -8,11 +8,11 @@
 
 `analyse` is the plain definition (rows in, stats out). `tally` computes the
 same numbers, bit for bit, in one pass over attempts already ranked by score:
-the page's cold path. `item_analysis` asks the database for each attempt's
-current result only, already in rank order (score, then attempt id: the order
-a stable sort by score gives), and caches the analysis per process, keyed by
-the exam's result count and newest result id, so a page view after the first
-is a template render.
+the page's cold path. `item_analysis` reads the same numbers from the
+running tallies kept as results are written (`tallies`: no result's items are
+decoded except part of two boundary buckets), and caches the analysis per
+process, keyed by the exam's result count and newest result id, so a page
+view after the first is a template render.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 
+from lms.assessments import tallies
 from lms.extensions import db
-from lms.models import AttemptResult, Exam, Question
+from lms.models import AttemptResult, Exam, Question, QuestionChoice
 
 TOO_EASY = 0.90
 TOO_HARD = 0.30
@@ -144,25 +145,41 @@ def _current_results_ranked(exam: Exam) -> list[tuple[float, list]]:
 
 
 def item_analysis(exam: Exam) -> list[ItemStats]:
-    """Stats for every question of `exam`, in clause order, from each attempt's current result."""
-    watermark = tuple(db.session.execute(select(func.count(AttemptResult.id), func.max(AttemptResult.id))
-                                         .where(AttemptResult.exam_id == exam.id)).one())
+    """Stats for every question of `exam`, in clause order, from the tallies of its current results."""
+    watermark = tuple(db.session.execute(_WATERMARK, {"exam_id": exam.id}).one())
     cached = _cache.get(exam.id)
     if cached and cached[0] == watermark:
         return cached[1]
-    stats = tally(_current_results_ranked(exam))
-    for question in db.session.scalars(select(Question).where(Question.id.in_(list(stats) or [0]))):
-        item = stats[question.id]
-        item.key, item.clause, item.type, item.stem = question.key, question.clause, question.type, question.stem
-        item.correct = tuple(c.key for c in question.choices if c.correct)
-        if question.type == "true_false":
-            item.correct = ("true" if (question.answer or {}).get("truth") else "false",)
-            item.options = {key: item.options.get(key, 0) for key in ("true", "false")}
-        elif question.choices:
-            item.options = {c.key: item.options.get(c.key, 0) for c in question.choices}
+    stats = {qid: ItemStats(qid, answered=answered, facility=facility, discrimination=discrimination,
+                            options=dict(options))
+             for qid, (answered, facility, discrimination, options) in tallies.read(exam.id).items()}
+    correct: dict[int, list[str]] = defaultdict(list)
+    keys: dict[int, list[str]] = defaultdict(list)
+    for qid, key, is_correct in db.session.execute(_CHOICES, {"ids": list(stats) or [0]}):
+        keys[qid].append(key)
+        if is_correct:
+            correct[qid].append(key)
+    for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": list(stats) or [0]}):
+        item = stats[qid]
+        item.key, item.clause, item.type, item.stem = key, clause, qtype, stem
+        item.correct = tuple(correct.get(qid, ()))
+        if qtype == "true_false":
+            item.correct = ("true" if (answer or {}).get("truth") else "false",)
+            item.options = {option: item.options.get(option, 0) for option in ("true", "false")}
+        elif keys.get(qid):
+            item.options = {option: item.options.get(option, 0) for option in keys[qid]}
     ordered = sorted(stats.values(), key=lambda s: ([int(p) if p.isdigit() else 0 for p in s.clause.split(".")], s.key))
     _cache[exam.id] = (watermark, ordered)
     return ordered
+
+
+_WATERMARK = (select(func.count(AttemptResult.id), func.max(AttemptResult.id))
+              .where(AttemptResult.exam_id == bindparam("exam_id")))
+_QUESTIONS = (select(Question.id, Question.key, Question.clause, Question.type, Question.stem, Question.answer)
+              .where(Question.id.in_(bindparam("ids", expanding=True))))
+_CHOICES = (select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct)
+            .where(QuestionChoice.question_id.in_(bindparam("ids", expanding=True)))
+            .order_by(QuestionChoice.question_id, QuestionChoice.position))
 
 
 def as_decimal(value: float) -> Decimal:

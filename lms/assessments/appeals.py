@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.assessments import tallies
 from lms.assessments.attempts import current_result, grade_attempt
 from lms.assessments.errors import AppealError
 from lms.extensions import db
@@ -141,6 +142,7 @@ def regrade_question(exam_id: int, question_id: int, adjustment: ExamAdjustment,
         result.supersedes_id = previous.id if previous else None
         result.adjustment_id = adjustment.id
         db.session.add(result)
+        tallies.record(result, previous)
     db.session.flush()
     return len(attempts)
 

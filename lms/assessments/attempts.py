@@ -22,7 +22,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from lms.assessments import definitions, paper, scoring
+from lms.assessments import definitions, paper, scoring, tallies
 from lms.assessments.errors import (
     AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion,
 )
@@ -245,6 +245,7 @@ def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = "submitted
     result = grade_attempt(attempt, reason=reason, sequence=1, now=now)
     db.session.add(result)
     db.session.flush()
+    tallies.record(result)
     return result
 
 

@@ -1,16 +1,18 @@
-"""`lms exams …`: sync the exam definitions, list exams, and close overdue attempts (for cron)."""
+"""`lms exams …`: sync the exam definitions, close overdue attempts (for cron), rebuild item-analysis tallies."""
 
 from __future__ import annotations
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from lms.assessments import attempts, catalog, clock
+from lms.assessments import attempts, catalog, clock, tallies
 from lms.assessments.definitions import DefinitionError, load_definitions
 from lms.extensions import db
+from lms.models import Exam
 
-exams_cli = AppGroup("exams", help="季度考试：同步考试定义、关闭超时答卷")
+exams_cli = AppGroup("exams", help="季度考试：同步考试定义、关闭超时答卷、重算试题分析")
 
 
 @exams_cli.command("sync")
@@ -36,3 +38,16 @@ def close_overdue_command():
     closed = attempts.close_overdue(clock.now())
     db.session.commit()
     click.echo(f"已自动交卷 {closed} 份超时答卷。")
+
+
+@exams_cli.command("rebuild-tallies")
+@click.option("--exam", "key", default=None, help="只重算这一场考试（考试编号，如 2026-Q4）。")
+def rebuild_tallies_command(key: str | None):
+    """Recount the item-analysis tallies from the current results (after an upgrade, or to check them)."""
+    stmt = select(Exam.id, Exam.key).order_by(Exam.key)
+    exams = db.session.execute(stmt.where(Exam.key == key) if key else stmt).all()
+    if key and not exams:
+        raise click.ClickException(f"没有编号为 {key} 的考试。")
+    for exam_id, exam_key in exams:
+        click.echo(f"{exam_key}：按 {tallies.rebuild(exam_id)} 份当前成绩重算")
+    db.session.commit()

@@ -12,6 +12,7 @@ from lms.models.users import (  # noqa: F401
 from lms.models.courses import Lesson, LessonProgress, OnboardingReminder  # noqa: F401,E402
 from lms.models.exams import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
 from lms.models.exams import (  # noqa: F401,E402
-    Appeal, AppealDecision, AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt,
+    Appeal, AppealDecision, AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, ExamItemCell,
+    ExamItemTally, ExamOptionTally, ExamScoreCell,
 )
 from lms.models.cases import CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402

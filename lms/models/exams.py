@@ -28,7 +28,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false,
+    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -231,7 +232,11 @@ class AttemptResult(db.Model):
     """
 
     __tablename__ = "attempt_result"
-    __table_args__ = (UniqueConstraint("attempt_id", "sequence", name="uq_attempt_result_attempt_id_sequence"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "sequence", name="uq_attempt_result_attempt_id_sequence"),
+        # Item analysis reads a few current results of one score, in attempt order (lms.assessments.tallies).
+        Index("ix_attempt_result_exam_id_score_attempt_id", "exam_id", "score", "attempt_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempt.id", ondelete="RESTRICT"), index=True)
@@ -245,7 +250,8 @@ class AttemptResult(db.Model):
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)  # chapter -> {"awarded", "possible"}
     items: Mapped[list] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(String(16))  # submitted | deadline | regrade
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("attempt_result.id", ondelete="RESTRICT"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("attempt_result.id", ondelete="RESTRICT"),
+                                                      index=True)  # "is it current?" = nothing supersedes it
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("exam_adjustment.id", ondelete="RESTRICT"))
     graded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -311,3 +317,61 @@ class ExamAdjustment(db.Model):
     decision_id: Mapped[int] = mapped_column(ForeignKey("exam_appeal_decision.id", ondelete="RESTRICT"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- Item-analysis tallies --------------------------------------------------------------------
+#
+# Running totals kept up to date as results are written (lms.assessments.tallies), so the item
+# analysis page adds up a few hundred rows instead of decoding every result's items. Results are
+# ranked by (score, attempt id). Totals per whole-score bucket (0–100) cover all but one bucket
+# at each end of the upper and lower 27 %; inside that boundary bucket, totals per cell (exact
+# score in cents, block of attempt ids) cover all but one cell, and only that cell's few results
+# are read. Credit is an integer count of 10⁻⁹ shares of the points, so the additions, and the
+# subtractions of a regrade, stay exact on both databases.
+
+
+class ExamScoreCell(db.Model):
+    """How many current results of an exam have this exact score (cents) and attempt-id block."""
+
+    __tablename__ = "exam_score_cell"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # score × 100
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # attempt id // BLOCK
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExamItemTally(db.Model):
+    """Per question and whole-score bucket: non-void answers, and the sum of their credit (10⁻⁹ shares)."""
+
+    __tablename__ = "exam_item_tally"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ExamItemCell(db.Model):
+    """The same totals per cell (exact score in cents, attempt-id block), read for one boundary bucket."""
+
+    __tablename__ = "exam_item_cell"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    block: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ExamOptionTally(db.Model):
+    """How often each option of a question was chosen in the exam's current results."""
+
+    __tablename__ = "exam_option_tally"
+
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+    option: Mapped[str] = mapped_column(String(8), primary_key=True)
+    chosen: Mapped[int] = mapped_column(Integer, default=0)
