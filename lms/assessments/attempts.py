@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.assessments import definitions, paper, scoring, tallies
 from lms.assessments.errors import (
@@ -28,7 +28,7 @@ from lms.assessments.errors import (
 )
 from lms.extensions import db
 from lms.models import (
-    AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, Question, QuestionBank, User,
+    AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, Question, QuestionBank, QuestionChoice, User,
 )
 
 CHOICE_TYPES = ("single", "multiple", "true_false")
@@ -138,8 +138,6 @@ def _bank_candidates() -> tuple[list[definitions.Candidate], dict[int, list[str]
     choice_types = {r.id for r in rows if r.type in ("single", "multiple")}
     keys: dict[int, list[str]] = {r.id: ["true", "false"] for r in rows if r.type == "true_false"}
     if choice_types:
-        from lms.models import QuestionChoice
-
         for question_id, key in db.session.execute(
                 select(QuestionChoice.question_id, QuestionChoice.key)
                 .where(QuestionChoice.retired_at.is_(None), QuestionChoice.question_id.in_(choice_types))
@@ -180,6 +178,20 @@ def _clean(qtype: str, options: list, raw) -> tuple[dict | None, str | None]:
     return ({"text": text} if text else None), None
 
 
+# Prebuilt: an autosave is a few small statements, and building them cost more than running them.
+_SLOTS = (select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type, Exam.grace_seconds)
+          .join(Question, AttemptQuestion.question_id == Question.id)
+          .join(ExamAttempt, AttemptQuestion.attempt_id == ExamAttempt.id).join(Exam, ExamAttempt.exam_id == Exam.id)
+          .where(AttemptQuestion.attempt_id == bindparam("attempt_id"),
+                 AttemptQuestion.id.in_(bindparam("ids", expanding=True))))
+_attempts, _slots = ExamAttempt.__table__, AttemptQuestion.__table__
+_CLAIM = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == "in_progress",
+                                  _attempts.c.deadline_at >= bindparam("cutoff"))
+          .values(saved_at=bindparam("now")))
+_SAVE = (update(_slots).where(_slots.c.id == bindparam("slot_id"), _slots.c.attempt_id == bindparam("attempt"))
+         .values(response=bindparam("new_response"), answered_at=bindparam("new_answered_at")))
+
+
 def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveReport:
     """Store answers (slot id -> raw value) for an attempt still taking answers.
 
@@ -192,18 +204,12 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
         ids = {int(key): value for key, value in answers.items()}
     except (TypeError, ValueError):
         raise UnknownQuestion("答案中有不属于本试卷的题目。") from None
-    slots = {row.id: row for row in db.session.execute(
-        select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type)
-        .join(Question, AttemptQuestion.question_id == Question.id)
-        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.id.in_(list(ids) or [0])))}
+    slots = {row.id: row for row in db.session.execute(_SLOTS, {"attempt_id": attempt.id, "ids": list(ids) or [0]})}
     if set(ids) - set(slots):
         raise UnknownQuestion("答案中有不属于本试卷的题目，未保存。请刷新页面。")
-    grace = timedelta(seconds=attempt.exam.grace_seconds)
-    claimed = db.session.execute(
-        update(ExamAttempt)
-        .where(ExamAttempt.id == attempt.id, ExamAttempt.status == "in_progress", ExamAttempt.deadline_at >= now - grace)
-        .values(saved_at=now).execution_options(synchronize_session=False)
-    ).rowcount
+    grace = next(iter(slots.values())).grace_seconds if slots else attempt.exam.grace_seconds
+    claimed = db.session.execute(_CLAIM, {"attempt_id": attempt.id, "cutoff": now - timedelta(seconds=grace),
+                                          "now": now}).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
         if attempt.status == "in_progress":
@@ -219,11 +225,8 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
         changes.append({"id": slot_id, "response": response, "answered_at": now if response else None})
         report.saved.append(slot_id)
     if changes:
-        table = AttemptQuestion.__table__
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("slot_id"), table.c.attempt_id == attempt.id)
-            .values(response=bindparam("new_response"), answered_at=bindparam("new_answered_at")),
-            [{"slot_id": c["id"], "new_response": c["response"], "new_answered_at": c["answered_at"]} for c in changes])
+        db.session.execute(_SAVE, [{"slot_id": c["id"], "attempt": attempt.id, "new_response": c["response"],
+                                    "new_answered_at": c["answered_at"]} for c in changes])
     return report
 
 
@@ -233,20 +236,27 @@ def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = "submitted
     A submit that arrives after the deadline plus grace is recorded as
     finished by the deadline: the answers saved in time are what count.
     """
-    if reason == "submitted" and not accepts_answers(attempt, now):
+    rules = db.session.execute(_RULES, {"exam_id": attempt.exam_id}).one()
+    if reason == "submitted" and not (attempt.status == "in_progress"
+                                      and now <= attempt.deadline_at + timedelta(seconds=rules.grace_seconds)):
         reason = "deadline"
-    changed = db.session.execute(
-        update(ExamAttempt).where(ExamAttempt.id == attempt.id, ExamAttempt.status == "in_progress")
-        .values(status="finished", finished_at=now, finish_reason=reason).execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(attempt)
+    changed = db.session.execute(_FINISH, {"attempt_id": attempt.id, "now": now, "reason": reason}).rowcount
     if changed != 1:
+        db.session.refresh(attempt)
         return current_result(attempt)
-    result = grade_attempt(attempt, reason=reason, sequence=1, now=now)
+    # What the UPDATE wrote, without reloading the row (answers were saved by plain UPDATEs: not on `attempt`).
+    for name, value in (("status", "finished"), ("finished_at", now), ("finish_reason", reason)):
+        set_committed_value(attempt, name, value)
+    result = grade_attempt(attempt, reason=reason, sequence=1, now=now, rules=rules)
     db.session.add(result)
     db.session.flush()
     tallies.record(result)
     return result
+
+
+_RULES = select(Exam.grace_seconds, Exam.pass_mark, Exam.partial_credit).where(Exam.id == bindparam("exam_id"))
+_FINISH = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == "in_progress")
+           .values(status="finished", finished_at=bindparam("now"), finish_reason=bindparam("reason")))
 
 
 def current_result(attempt: ExamAttempt) -> AttemptResult | None:
@@ -258,35 +268,49 @@ def current_result(attempt: ExamAttempt) -> AttemptResult | None:
 def grading_items(attempt: ExamAttempt, adjustments: list[ExamAdjustment] | None = None) -> list[scoring.Item]:
     """The paper of `attempt` as scoring Items, with the exam's appeal adjustments applied."""
     if adjustments is None:
-        adjustments = list(db.session.scalars(select(ExamAdjustment).where(ExamAdjustment.exam_id == attempt.exam_id)
-                                              .order_by(ExamAdjustment.id)))
+        adjustments = db.session.execute(_ADJUSTMENTS, {"exam_id": attempt.exam_id}).all()
     void = {a.question_id for a in adjustments if a.kind == "void"}
     accepted: dict[int, list[dict]] = {}
     for adjustment in adjustments:
         if adjustment.kind == "accept" and adjustment.accepted:
             accepted.setdefault(adjustment.question_id, []).append(adjustment.accepted)
-    slots = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-                               .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position)
-                               .execution_options(populate_existing=True))  # answers were saved by plain UPDATEs
+    choices: dict[int, dict] = {}
+    for question_id, key, correct, weight in db.session.execute(_PAPER_CHOICES, {"attempt_id": attempt.id}):
+        choices.setdefault(question_id, {})[key] = (correct, weight)
     return [
         scoring.Item(
-            ref=slot.question_id, type=slot.question.type, points=slot.points, chapter=slot.question.chapter,
-            clause=slot.question.clause, response=slot.response,
-            choices={c.key: (c.correct, c.weight) for c in slot.question.choices},
-            answer=slot.question.answer or {}, void=slot.question_id in void,
-            also_accepted=tuple(accepted.get(slot.question_id, ())),
+            ref=row.question_id, type=row.type, points=row.points, chapter=row.chapter, clause=row.clause,
+            response=row.response, choices=choices.get(row.question_id, {}), answer=row.answer or {},
+            void=row.question_id in void, also_accepted=tuple(accepted.get(row.question_id, ())),
         )
-        for slot in slots
+        for row in db.session.execute(_PAPER, {"attempt_id": attempt.id})  # plain rows: answers were saved by UPDATEs
     ]
 
 
+# Prebuilt, and plain rows rather than objects: grading reads 50 slots, their questions and choices.
+_PAPER = (select(AttemptQuestion.question_id, AttemptQuestion.points, AttemptQuestion.response, Question.type,
+                 Question.chapter, Question.clause, Question.answer)
+          .join(Question, AttemptQuestion.question_id == Question.id)
+          .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
+_PAPER_CHOICES = (select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct, QuestionChoice.weight)
+                  .join(AttemptQuestion, AttemptQuestion.question_id == QuestionChoice.question_id)
+                  .where(AttemptQuestion.attempt_id == bindparam("attempt_id"))
+                  .order_by(QuestionChoice.question_id, QuestionChoice.position))
+_ADJUSTMENTS = (select(ExamAdjustment.question_id, ExamAdjustment.kind, ExamAdjustment.accepted)
+                .where(ExamAdjustment.exam_id == bindparam("exam_id")).order_by(ExamAdjustment.id))
+
+
 def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetime,
-                  adjustments: list[ExamAdjustment] | None = None) -> AttemptResult:
-    """A new (unsaved) AttemptResult for the attempt's answers as they stand."""
-    exam = attempt.exam
-    result = scoring.grade(grading_items(attempt, adjustments), exam.pass_mark, exam.partial_credit)
+                  adjustments: list[ExamAdjustment] | None = None, rules=None) -> AttemptResult:
+    """A new (unsaved) AttemptResult for the attempt's answers as they stand.
+
+    `rules` is the exam's (grace_seconds, pass_mark, partial_credit) row when the caller has it.
+    """
+    if rules is None:
+        rules = db.session.execute(_RULES, {"exam_id": attempt.exam_id}).one()
+    result = scoring.grade(grading_items(attempt, adjustments), rules.pass_mark, rules.partial_credit)
     return AttemptResult(
-        attempt_id=attempt.id, exam_id=exam.id, user_id=attempt.user_id, sequence=sequence,
+        attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=attempt.user_id, sequence=sequence,
         score=result.score, points_awarded=result.awarded, points_possible=result.possible, passed=result.passed,
         breakdown=result.breakdown, reason=reason, graded_at=now,
         items=[[i.ref, scoring._s(i.awarded), scoring._s(i.fraction), i.chosen, i.void] for i in result.items],
