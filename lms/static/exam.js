@@ -1,4 +1,5 @@
-// Exam page: autosave each answer as it changes, and count down to the server's deadline.
+// Exam page: autosave each answer as it changes, keep the "已作答 n / N" count current, send what
+// is still unsaved when the page goes away, and count down to the server's deadline.
 // Without JavaScript the page still works: every page change posts the form and saves.
 (function () {
   "use strict";
@@ -33,10 +34,35 @@
     box.parentElement.classList.toggle("has-error", Boolean(message));
   }
 
+  // The count covers every page; only this page's questions can change here, so the other
+  // pages' share is what the server counted minus this page's answers at load.
+  var countBox = document.getElementById("answered-count");
+  var answeredHere = {};
+  var otherPages = 0;
+
+  function isAnswered(values) {
+    return values.some(function (value) { return value.trim() !== ""; });
+  }
+
+  function showCount() {
+    if (!countBox) { return; }
+    var here = Object.keys(answeredHere).filter(function (id) { return answeredHere[id]; }).length;
+    countBox.textContent = String(otherPages + here);
+  }
+
+  if (form && countBox) {
+    form.querySelectorAll("[data-slot]").forEach(function (slot) {
+      answeredHere[slot.getAttribute("data-slot")] = isAnswered(valueOf(slot));
+    });
+    otherPages = parseInt(countBox.textContent, 10) -
+      Object.keys(answeredHere).filter(function (id) { return answeredHere[id]; }).length;
+  }
+
   var pending = {};
   var timer = null;
 
-  function flush() {
+  // keepalive: the request outlives the page (pagehide). sendBeacon cannot carry the CSRF header.
+  function flush(keepalive) {
     timer = null;
     var answers = pending;
     pending = {};
@@ -45,6 +71,7 @@
     fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
       credentials: "same-origin",
+      keepalive: Boolean(keepalive),
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify({ answers: answers })
     }).then(function (response) {
@@ -60,7 +87,7 @@
     }).catch(function () {
       Object.keys(answers).forEach(function (id) { if (!(id in pending)) { pending[id] = answers[id]; } });
       status.textContent = "网络中断，稍后重试；翻页时也会保存";
-      timer = window.setTimeout(flush, 3000);
+      timer = window.setTimeout(flush, 3000, false);
     });
   }
 
@@ -71,11 +98,22 @@
       var values = valueOf(slot);
       var single = event.target.type !== "checkbox";
       pending[slot.getAttribute("data-slot")] = single ? (values[0] || "") : values;
+      answeredHere[slot.getAttribute("data-slot")] = isAnswered(values);
+      showCount();
       if (timer) { window.clearTimeout(timer); }
       timer = window.setTimeout(flush, event.type === "input" ? 600 : 0);
     };
     form.addEventListener("change", handler);
     form.addEventListener("input", function (event) { if (event.target.type === "text") { handler(event); } });
+    // Typing not yet saved (the 600 ms pause) goes out when the page is left or hidden.
+    var leave = function () {
+      if (timer) { window.clearTimeout(timer); }
+      flush(true);
+    };
+    window.addEventListener("pagehide", leave);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") { leave(); }
+    });
   }
 
   if (clock) {
@@ -90,7 +128,7 @@
       clock.classList.toggle("clock-low", left <= 300);
       if (left === 0) {
         window.clearInterval(interval);
-        if (timer) { window.clearTimeout(timer); flush(); }
+        if (timer) { window.clearTimeout(timer); flush(false); }
         window.setTimeout(function () { window.location.assign(clock.getAttribute("data-result-url")); }, 1500);
       }
     };

@@ -124,3 +124,38 @@ def test_rep_takes_the_exam_and_another_rep_cannot_open_the_attempt(
             assert response.status == 404, url
     finally:
         other.close()
+
+
+def test_answered_count_follows_the_answers_and_typing_is_sent_when_the_page_is_left(
+        page, live_server, open_exam, make_person, sign_in):
+    sign_in(page, make_person(name="边答边走的代表"))
+    page.goto(live_server.path("/exams/"))
+    page.locator(f"#exam-{open_exam.key}").get_by_role("button", name="开始第 1 次作答").click()
+    expect(page).to_have_url(re.compile(r"/exams/attempts/\d+$"))
+    attempt_url = page.url
+    count = page.locator("#answered-count")
+    expect(count).to_have_text("0")
+    questions = page.locator(".exam-question")
+    for index in range(2):
+        _answer(questions.nth(index))
+        expect(count).to_have_text(str(index + 1))  # at once, before any reload
+
+    typed = None
+    for number in range(2, 11):  # a page with a typed (short or numeric) answer
+        page.goto(f"{attempt_url}?page={number}")
+        typed = page.locator(".exam-question:has(fieldset[data-type='numeric']), "
+                            ".exam-question:has(fieldset[data-type='short'])").first
+        if typed.count():
+            break
+    assert typed is not None and typed.count(), "the paper has no typed question"
+    slot = typed.get_attribute("data-slot")
+    typed.locator("input").fill("42")
+    expect(count).to_have_text("3")
+    page.goto(live_server.path("/exams/"))  # left within the pause after typing: sent on pagehide
+    for _ in range(10):  # the keepalive save may land after the next page has loaded
+        page.wait_for_timeout(300)
+        page.goto(f"{attempt_url}?page={number}")
+        if page.locator(f"#slot-{slot} input").input_value() == "42":
+            break
+    expect(page.locator(f"#slot-{slot} input")).to_have_value("42")
+    expect(count).to_have_text("3")
