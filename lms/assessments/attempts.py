@@ -80,6 +80,10 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     """
     if not is_eligible(exam, user) or exam.retired_at is not None:
         raise NotEligible("您不在本次考试的应考名单中。")
+    # Starts by one person run one at a time: lock their row first (PostgreSQL; on SQLite
+    # the POST's BEGIN IMMEDIATE already serialises writers). Without it, a second start
+    # could miss the first's attempt, then count it, and open attempt number 2 beside it.
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     for attempt in db.session.scalars(select(ExamAttempt).where(
             ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id, ExamAttempt.status == "in_progress")):
         if accepts_answers(attempt, now):
