@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from lms.assessments import attempts, catalog, clock
-from lms.assessments.definitions import Draw, ExamDefinition, load_definition
+from lms.assessments.definitions import Draw, ExamDefinition
 from lms.exams.loader import load_banks
 from lms.exams.sync import sync_banks
 from lms.extensions import db as _db

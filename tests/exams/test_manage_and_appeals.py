@@ -1,7 +1,7 @@
 """Roster, charts, CSV, item analysis, appeals with regrades, and the definition check."""
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
