@@ -80,7 +80,7 @@ def setup_command(ctx: click.Context, demo: bool):
     ctx.invoke(exams_sync, dry_run=False)  # after the bank: exams draw from it
     admin_password = None
     if not db.session.scalars(select(User).where(User.role_rows.any(role="admin"))).first():
-        admin_password = secrets.token_urlsafe(9)
+        admin_password = auth_service.generate_password()
         create_admin("admin", "系统管理员", "admin@example.com", admin_password)
     demo_password = "Demo-" + secrets.token_hex(4)
     demo_lines = _demo_people(demo_password) if demo else []

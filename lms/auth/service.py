@@ -114,6 +114,14 @@ def check_new_password(password: str) -> None:
         raise AuthError("密码需同时包含字母和数字（或符号）。")
 
 
+def generate_password() -> str:
+    """A random password that check_new_password accepts (never only letters or only digits)."""
+    while True:
+        candidate = secrets.token_urlsafe(9)
+        if not (candidate.isalpha() or candidate.isdigit()):
+            return candidate
+
+
 def set_password(user: User, password: str) -> None:
     """Validate and store a new password for `user`."""
     check_new_password(password)

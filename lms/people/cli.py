@@ -1,6 +1,5 @@
 """`lms users …`: import people, create the first administrator, issue reset links."""
 
-import secrets
 from pathlib import Path
 
 import click
@@ -50,7 +49,7 @@ def create_admin(employee_no: str, name: str, email: str, password: str) -> User
 @click.option("--password", default=None, help="不填则随机生成并打印")
 def create_admin_command(employee_no: str, name: str, email: str, password: str | None):
     """Create the first administrator so someone can sign in."""
-    password = password or secrets.token_urlsafe(12)
+    password = password or auth_service.generate_password()
     try:
         create_admin(employee_no, name, email, password)
     except (PersonError, auth_service.AuthError) as error:

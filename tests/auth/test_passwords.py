@@ -110,3 +110,9 @@ def test_only_hr_and_admin_issue_links(client, auth, make_user):
     rep, colleague = make_user(), make_user()
     auth.login(rep)
     assert client.post_form(f"/people/{colleague.id}/reset-link").status_code == 403
+
+
+def test_generated_passwords_always_pass_the_rules(app):
+    with app.app_context():
+        for _ in range(500):
+            service.check_new_password(service.generate_password())
