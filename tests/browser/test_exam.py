@@ -137,8 +137,13 @@ def test_answered_count_follows_the_answers_and_typing_is_sent_when_the_page_is_
     expect(count).to_have_text("0")
     questions = page.locator(".exam-question")
     for index in range(2):
-        _answer(questions.nth(index))
-        expect(count).to_have_text(str(index + 1))  # at once, before any reload
+        slot = questions.nth(index).get_attribute("data-slot")
+        # Let each answer reach the server before the page changes below: a page rendered
+        # before a save lands would count one answer fewer.
+        with page.expect_response(lambda r, slot=slot: r.url.endswith("/answers")
+                                  and f'"{slot}"' in (r.request.post_data or "")):
+            _answer(questions.nth(index))
+            expect(count).to_have_text(str(index + 1))  # at once, before any reload
 
     typed = None
     for number in range(2, 11):  # a page with a typed (short or numeric) answer
