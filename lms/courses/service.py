@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
@@ -99,78 +99,82 @@ class LessonPage:
     moved_here: bool
 
 
-# Built once (see _SESSION_USER in lms.auth.service): the lesson page runs it on every view.
-_COURSE_ROWS = select(
-    Lesson.id, Lesson.clause_id, Lesson.title, Lesson.chapter_title, Lesson.position,
-    Lesson.reading_minutes, Lesson.source_hash, Lesson.retired_at,
-).order_by(Lesson.position)
-_PROGRESS_ROWS = select(
-    LessonProgress.id, LessonProgress.lesson_id, LessonProgress.last_read_at, LessonProgress.completed_at
-).where(LessonProgress.user_id == bindparam("user_id"))
+# The course in order without texts (for the next lesson after 「完成本节」).
+_COURSE_ROWS = select(Lesson.clause_id, Lesson.title, Lesson.position, Lesson.retired_at).order_by(Lesson.position)
 
 
-def _active_with_neighbours():
-    ordered = (
-        select(
-            Lesson.id, Lesson.clause_id, Lesson.title, Lesson.chapter_title, Lesson.position,
-            Lesson.reading_minutes, Lesson.source_hash, Lesson.retired_at,
-            func.lag(Lesson.clause_id).over(order_by=Lesson.position).label("previous_clause"),
-            func.lag(Lesson.title).over(order_by=Lesson.position).label("previous_title"),
-            func.lead(Lesson.clause_id).over(order_by=Lesson.position).label("next_clause"),
-            func.lead(Lesson.title).over(order_by=Lesson.position).label("next_title"),
+def _lesson_page_query():
+    """One row: a lesson, its active neighbours and the reader's progress around it.
+
+    Every part is an index seek (clause id, position, the reader's progress
+    rows), so the cost does not grow with the course. A window function over
+    the course would read every lesson row, texts included, on each view.
+    """
+    here = Lesson.__table__.alias("here")
+    other = Lesson.__table__.alias("other")
+    progress = LessonProgress.__table__.alias("progress")
+    reader = bindparam("user_id")
+
+    def neighbour(column, before: bool):
+        ordering = other.c.position.desc() if before else other.c.position
+        nearer = other.c.position < here.c.position if before else other.c.position > here.c.position
+        return (
+            select(column).where(other.c.retired_at.is_(None), nearer).order_by(ordering).limit(1).scalar_subquery()
         )
-        .where(Lesson.retired_at.is_(None))
-        .subquery()
+
+    completed_at = (
+        select(progress.c.completed_at)
+        .where(progress.c.user_id == reader, progress.c.lesson_id == here.c.id)
+        .scalar_subquery()
     )
-    return select(ordered).where(ordered.c.clause_id == bindparam("clause_id"))
+    last_read_lesson_id = (
+        select(progress.c.lesson_id)
+        .where(progress.c.user_id == reader)
+        .order_by(progress.c.last_read_at.desc(), progress.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(
+        here.c.id, here.c.clause_id, here.c.title, here.c.chapter_title, here.c.position,
+        here.c.reading_minutes, here.c.source_hash, here.c.retired_at,
+        neighbour(other.c.clause_id, before=True).label("previous_clause"),
+        neighbour(other.c.title, before=True).label("previous_title"),
+        neighbour(other.c.clause_id, before=False).label("next_clause"),
+        neighbour(other.c.title, before=False).label("next_title"),
+        completed_at.label("completed_at"),
+        last_read_lesson_id.label("last_read_lesson_id"),
+    ).where(here.c.clause_id == bindparam("clause_id"))
 
 
-# One row: an active lesson with its previous and next active lessons.
-_ACTIVE_WITH_NEIGHBOURS = _active_with_neighbours()
-
-
-def _course_rows():
-    """Every lesson's summary in course order, in one light query (no texts)."""
-    return db.session.execute(_COURSE_ROWS).all()
+# Built once (see _SESSION_USER in lms.auth.service): every lesson view runs it.
+_LESSON_PAGE = _lesson_page_query()
 
 
 def neighbours(position: int) -> tuple[LessonLink | None, LessonLink | None]:
     """The previous and next active lessons around a course position."""
-    active = [row for row in _course_rows() if row.retired_at is None]
-    return _around(active, position)
-
-
-def _around(active_rows, position: int) -> tuple[LessonLink | None, LessonLink | None]:
-    before = [LessonLink(row.clause_id, row.title) for row in active_rows if row.position < position]
-    after = [LessonLink(row.clause_id, row.title) for row in active_rows if row.position > position]
+    active = [row for row in db.session.execute(_COURSE_ROWS) if row.retired_at is None]
+    before = [LessonLink(row.clause_id, row.title) for row in active if row.position < position]
+    after = [LessonLink(row.clause_id, row.title) for row in active if row.position > position]
     return (before[-1] if before else None), (after[0] if after else None)
 
 
 def open_lesson(user: User, clause_id: str) -> LessonPage | None:
-    """Everything a lesson page needs (reads only); None for an unknown clause.
+    """Everything a lesson page needs (reads only, one query); None for an unknown clause.
 
-    Two small queries whatever the course size: the lesson with its
-    neighbours, and the reader's progress rows.
+    A retired lesson still opens (for reference), between the active lessons
+    around its old place in the course.
     """
-    row = db.session.execute(_ACTIVE_WITH_NEIGHBOURS, {"clause_id": clause_id}).first()
-    if row is not None:
-        previous = LessonLink(row.previous_clause, row.previous_title) if row.previous_clause else None
-        following = LessonLink(row.next_clause, row.next_title) if row.next_clause else None
-    else:  # a retired lesson (or none): the rare path reads the whole outline
-        rows = _course_rows()
-        row = next((row for row in rows if row.clause_id == clause_id), None)
-        if row is None:
-            return None
-        previous, following = _around([r for r in rows if r.retired_at is None], row.position)
+    row = db.session.execute(_LESSON_PAGE, {"clause_id": clause_id, "user_id": user.id}).first()
+    if row is None:
+        return None
     summary = LessonSummary(
         row.id, row.clause_id, row.title, row.chapter_title, row.position,
         row.reading_minutes, row.source_hash, row.retired_at is not None,
     )
-    progress = db.session.execute(_PROGRESS_ROWS, {"user_id": user.id}).all()
-    current = next((item for item in progress if item.lesson_id == summary.id), None)
-    latest = max(progress, key=lambda item: (item.last_read_at, item.id), default=None)
-    moved_here = not summary.retired and (latest is None or latest is not current)
-    return LessonPage(summary, bool(current and current.completed_at), previous, following, moved_here)
+    previous = LessonLink(row.previous_clause, row.previous_title) if row.previous_clause else None
+    following = LessonLink(row.next_clause, row.next_title) if row.next_clause else None
+    moved_here = not summary.retired and row.last_read_lesson_id != row.id
+    return LessonPage(summary, row.completed_at is not None, previous, following, moved_here)
 
 
 def lesson_markdown(lesson_id: int) -> str:

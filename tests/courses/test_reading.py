@@ -50,6 +50,24 @@ def test_previous_and_next(client, auth, make_user, make_lesson):
     assert 'rel="prev" href="/course/1.1"' in body and 'rel="next" href="/course/1.3"' in body
 
 
+def test_neighbours_skip_retired_lessons(client, auth, make_user, make_lesson):
+    make_lesson("1.1"), make_lesson("1.2", retired=True), make_lesson("1.3")
+    auth.login(make_user())
+    body = client.get("/course/1.3").get_data(as_text=True)
+    assert 'rel="prev" href="/course/1.1"' in body and 'rel="next"' not in body
+    retired = client.get("/course/1.2").get_data(as_text=True)  # still readable, between its active neighbours
+    assert 'rel="prev" href="/course/1.1"' in retired and 'rel="next" href="/course/1.3"' in retired
+
+
+def test_completed_lesson_shows_its_badge(client, auth, make_user, make_lesson):
+    make_lesson("1.1"), make_lesson("1.2")
+    auth.login(make_user())
+    client.post_form("/course/1.1/complete")
+    body = client.get("/course/1.1").get_data(as_text=True)
+    assert "已完成</span>" in body and 'id="complete-lesson"' not in body
+    assert 'id="complete-lesson"' in client.get("/course/1.2").get_data(as_text=True)
+
+
 def test_complete_raises_progress_and_moves_on(client, auth, make_user, make_lesson):
     make_lesson("1.1"), make_lesson("1.2")
     auth.login(make_user())
