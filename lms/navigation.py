@@ -34,6 +34,21 @@ class NavLink:
     active: bool
 
 
+def layout_url(endpoint: str, **values) -> str:
+    """url_for for the links every page repeats (stylesheet, script, menu), built once.
+
+    Such a URL depends only on the endpoint, its constant arguments and the
+    prefix the app is mounted under, so each worker keeps it; building it
+    again on every page cost a visible share of a lesson view.
+    """
+    return _built_url(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
+@lru_cache(maxsize=256)
+def _built_url(_script_root: str, endpoint: str, values: tuple) -> str:
+    return url_for(endpoint, **dict(values))
+
+
 @lru_cache(maxsize=64)
 def _entries_for(roles: frozenset[str]) -> tuple[NavEntry, ...]:
     # Every page asks; the answer depends on the set of roles only.
@@ -43,6 +58,6 @@ def _entries_for(roles: frozenset[str]) -> tuple[NavEntry, ...]:
 def nav_items() -> list[NavLink]:
     """The entries the signed-in person may use, with the current one marked."""
     return [
-        NavLink(entry.label, url_for(entry.endpoint), request.endpoint == entry.endpoint)
+        NavLink(entry.label, layout_url(entry.endpoint), request.endpoint == entry.endpoint)
         for entry in _entries_for(frozenset(current_user.roles))
     ]

@@ -5,12 +5,13 @@ from sqlalchemy import text
 
 from lms.extensions import db, limiter
 from lms.models import ROLE_LABELS
-from lms.navigation import nav_items
+from lms.navigation import layout_url, nav_items
 
 
 def init_app(app: Flask) -> None:
     """Register `/healthz`, `/` and the navigation helper for templates."""
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["layout_url"] = layout_url
     app.jinja_env.globals["role_labels"] = ROLE_LABELS
 
     @app.get("/healthz")

@@ -139,3 +139,19 @@ def test_500_page_is_chinese(app):
     response = app.test_client().get("/boom")
     assert response.status_code == 500
     assert "服务器出错" in response.get_data(as_text=True)
+
+
+def test_a_page_token_from_an_earlier_session_is_refused(client, auth, make_user):
+    # csrf_token() reuses one signature per session (lms.security): reuse
+    # must never carry a token over into the next session.
+    person = make_user()
+    auth.login(person)
+    old_token = client.csrf_token()
+    assert client.csrf_token() == old_token  # signed once per session
+    auth.logout()
+    auth.login(person)
+    assert client.csrf_token() != old_token
+    refused = client.post("/course/preference", data={"script": "hant", "csrf_token": old_token})
+    assert refused.status_code == 400
+    accepted = client.post("/course/preference", data={"script": "hant", "csrf_token": client.csrf_token()})
+    assert accepted.status_code == 302

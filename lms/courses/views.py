@@ -15,8 +15,7 @@ bp = Blueprint("courses", __name__, url_prefix="/course")
 @bp.app_template_filter("script")
 def script_filter(text: str) -> str:
     """Show a short text (a title) in the reader's preferred script."""
-    script = current_user.preferred_script if current_user.is_authenticated else "hans"
-    return in_script(text, script)
+    return in_script(text, getattr(current_user, "preferred_script", "hans"))  # anonymous: 简体
 
 
 @bp.get("/")
