@@ -1,12 +1,26 @@
 """Item analysis over 10,000 graded attempts against a single-row primary-key query, in one run.
 
-    .venv/bin/python tests/benchmarks/bench_exam_analysis.py [--attempts 10000]
+    .venv/bin/python tests/benchmarks/bench_exam_analysis.py [--attempts 10000] [--rounds 10]
 
 Builds a SQLite file with the guide bank, a 50-question exam and N synthetic graded attempts
-(result facts written directly, then tallied as `lms exams rebuild-tallies` does), then times in-process: a primary-key lookup (median of 200),
-the item-analysis page for HR cold (first render computes) and warm (median of 20; the
-analysis is cached per process until a new result arrives). Target (issue 6): the page within
-60× the primary-key query.
+(result facts written directly, then tallied as `lms exams rebuild-tallies` does), then, in
+one process, times HR's item-analysis page (the test client: sign-in cookie, user, exam,
+analysis, template) and a primary-key query:
+
+- first request: the page's first request in this fresh process (after signing in): besides
+  the analysis it pays for compiling the page's SQL and its template once;
+- computed (the target, issue 6): in the warmed-up process, a rep sits the exam through the
+  services a submit uses (start, save, finish: grading writes the result and its tallies),
+  which changes the analysis cache's key, then the page is requested and recomputes the
+  analysis from the tallies. Median of `--rounds` rounds, each after a new result;
+- cached: the same page again with no new result (the per-process analysis is reused), a
+  median of 20;
+- primary-key query: `select(User).where(User.id == …)` through the ORM session, the
+  identity map emptied first so a row is really loaded; 20 samples in each round, right
+  before the round's result is written, so the baseline sees the same machine load as the
+  pages. The ratios divide by its median.
+
+Target (issue 6): the computed page within 60× the primary-key query.
 """
 
 from __future__ import annotations
@@ -23,20 +37,23 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from lms import create_app
+from lms.assessments import attempts as attempt_service
 from lms.assessments import catalog, tallies
 from lms.assessments.definitions import load_definition
 from lms.auth.service import hash_password
 from lms.exams.loader import load_banks
 from lms.exams.sync import sync_banks
 from lms.extensions import db
-from lms.models import AttemptResult, ExamAttempt, Question, User
+from lms.models import AttemptQuestion, AttemptResult, ExamAttempt, Question, User
 
 REPO = Path(__file__).resolve().parents[2]
+PAGE = "/exams/manage/2026-Q4/items"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--attempts", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lms-items-") as folder:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/items.sqlite3", "SECRET_KEY": "bench",
@@ -44,37 +61,71 @@ def main() -> None:
                           "SERVER_NAME": "lms.bench"})
         with app.app_context():
             db.create_all()
-            exam_id, hr_id = _populate(args.attempts)
-            pk = _time_pk(hr_id)
+            hr_id, sitters = _populate(args.attempts, args.rounds)
         client = app.test_client()
         token = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
         client.post("/login", data={"login": "HR1", "password": "Bench-pass-1", "csrf_token": token})
-        started = time.perf_counter()
-        response = client.get("/exams/manage/2026-Q4/items")
-        cold = time.perf_counter() - started
-        assert response.status_code == 200 and "难度系数" in response.get_data(as_text=True)
-        warm = []
-        for _ in range(20):
-            started = time.perf_counter()
-            client.get("/exams/manage/2026-Q4/items")
-            warm.append(time.perf_counter() - started)
+        first, body = _time_page(client)
+        assert "难度系数" in body
+        pk, computed = [], []
+        rng = random.Random(2)
+        for sitter in sitters:
+            with app.app_context():
+                pk += _time_pk(hr_id, 20)
+                _sit(sitter, rng)
+            elapsed, after = _time_page(client)
+            assert after != body, "a new result must change the page (the analysis was not recomputed)"
+            body = after
+            computed.append(elapsed)
+        cached = [_time_page(client)[0] for _ in range(20)]
         with app.app_context():
             db.engine.dispose()
-    warm_median = statistics.median(warm)
-    print(f"{args.attempts} graded attempts × 50 questions, SQLite file, in-process")
-    print(f"primary-key query  {pk * 1000:8.3f} ms (median of 200)")
-    print(f"item analysis cold {cold * 1000:8.1f} ms  ratio {cold / pk:7.1f}×")
-    print(f"item analysis warm {warm_median * 1000:8.1f} ms  ratio {warm_median / pk:7.1f}× (target ≤ 60×)")
+    pk_median, computed_median, cached_median = (statistics.median(pk), statistics.median(computed),
+                                                 statistics.median(cached))
+    print(f"{args.attempts} graded attempts (+{args.rounds} sat during the run) × 50 questions, SQLite file, "
+          f"in-process")
+    print(f"primary-key query            {pk_median * 1000:8.3f} ms (median of {len(pk)})")
+    print(f"first request, fresh process {first * 1000:8.1f} ms  ratio {first / pk_median:7.1f}×")
+    print(f"cached re-render             {cached_median * 1000:8.1f} ms  ratio {cached_median / pk_median:7.1f}× "
+          f"(median of {len(cached)})")
+    print(f"computed after a new result  {computed_median * 1000:8.1f} ms  ratio {computed_median / pk_median:7.1f}× "
+          f"(median of {len(computed)}; target ≤ 60×)")
 
 
-def _populate(count: int) -> tuple[int, int]:
+def _time_page(client) -> tuple[float, str]:
+    started = time.perf_counter()
+    response = client.get(PAGE)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    return elapsed, response.get_data(as_text=True)
+
+
+def _sit(user_id: int, rng: random.Random) -> None:
+    """One rep sits the exam as a submit does: start, save an answer per question, finish (grades, tallies)."""
+    exam = catalog.get_exam("2026-Q4")
+    user = db.session.get(User, user_id)
+    now = exam.opens_at + timedelta(minutes=5)
+    attempt = attempt_service.start_attempt(exam, user, now, rng)
+    slots = db.session.execute(select(AttemptQuestion.id, AttemptQuestion.option_order)
+                               .where(AttemptQuestion.attempt_id == attempt.id)).all()
+    attempt_service.save_answers(attempt, {str(slot_id): rng.choice(options) if options else str(rng.randint(0, 99))
+                                           for slot_id, options in slots}, now + timedelta(minutes=1))
+    attempt_service.finish_attempt(attempt, now + timedelta(minutes=2))
+    db.session.commit()
+
+
+def _populate(count: int, sitters: int) -> tuple[int, list[int]]:
     sync_banks([bank for bank in load_banks(REPO / "quizzes") if bank.name == "guide"], {})
     definition = load_definition(REPO / "quizzes" / "exams" / "2026-Q4.yaml")
     catalog.sync_exams([definition])
     exam = catalog.get_exam("2026-Q4")
     hr = User(employee_no="HR1", name="人事", email="hr@bench.example", active=True, password_hash=hash_password("Bench-pass-1"))
     hr.set_roles({"hr"})
-    db.session.add(hr)
+    reps = [User(employee_no=f"S{n:03d}", name=f"应考{n}", email=f"s{n}@bench.example", active=True)
+            for n in range(sitters)]
+    for rep in reps:
+        rep.set_roles({"rep"})
+    db.session.add_all([hr, *reps])
     db.session.flush()
     questions = db.session.execute(select(Question.id, Question.type)).all()
     rng = random.Random(1)
@@ -103,18 +154,20 @@ def _populate(count: int) -> tuple[int, int]:
     db.session.execute(insert(AttemptResult), rows)
     tallies.rebuild(exam.id)  # facts written directly, so counted as `lms exams rebuild-tallies` does
     db.session.commit()
-    return exam.id, hr.id
+    return hr.id, [rep.id for rep in reps]
 
 
-def _time_pk(user_id: int) -> float:
+def _time_pk(user_id: int, samples: int) -> list[float]:
+    """`samples` timings of one primary-key lookup through the ORM session, each loading the row anew."""
     timings = []
-    for _ in range(200):
+    db.session.execute(select(User.id).where(User.id == user_id))  # the session's connection, checked out untimed
+    for _ in range(samples):
         db.session.expunge_all()
         started = time.perf_counter()
         db.session.execute(select(User).where(User.id == user_id)).scalar_one()
         timings.append(time.perf_counter() - started)
     db.session.rollback()
-    return statistics.median(timings)
+    return timings
 
 
 if __name__ == "__main__":
