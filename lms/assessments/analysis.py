@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 
 from lms.assessments import tallies
 from lms.extensions import db
@@ -150,36 +150,39 @@ def item_analysis(exam: Exam) -> list[ItemStats]:
     cached = _cache.get(exam.id)
     if cached and cached[0] == watermark:
         return cached[1]
-    stats = {qid: ItemStats(qid, answered=answered, facility=facility, discrimination=discrimination,
-                            options=dict(options))
-             for qid, (answered, facility, discrimination, options) in tallies.read(exam.id).items()}
-    correct: dict[int, list[str]] = defaultdict(list)
+    numbers = tallies.read(exam.id)
+    ids = list(numbers) or [0]
     keys: dict[int, list[str]] = defaultdict(list)
-    for qid, key, is_correct in db.session.execute(_CHOICES, {"ids": list(stats) or [0]}):
+    correct: dict[int, list[str]] = defaultdict(list)
+    for qid, key, is_correct in db.session.execute(_CHOICES, {"ids": ids}):
         keys[qid].append(key)
         if is_correct:
             correct[qid].append(key)
-    for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": list(stats) or [0]}):
-        item = stats[qid]
-        item.key, item.clause, item.type, item.stem = key, clause, qtype, stem
-        item.correct = tuple(correct.get(qid, ()))
+    stats = []
+    for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": ids}):
+        answered, facility, discrimination, counts = numbers[qid]
         if qtype == "true_false":
-            item.correct = ("true" if (answer or {}).get("truth") else "false",)
-            item.options = {option: item.options.get(option, 0) for option in ("true", "false")}
-        elif keys.get(qid):
-            item.options = {option: item.options.get(option, 0) for option in keys[qid]}
-    ordered = sorted(stats.values(), key=lambda s: ([int(p) if p.isdigit() else 0 for p in s.clause.split(".")], s.key))
-    _cache[exam.id] = (watermark, ordered)
-    return ordered
+            right, options = ("true" if (answer or {}).get("truth") else "false",), ("true", "false")
+        else:
+            right, options = tuple(correct.get(qid, ())), keys.get(qid)
+        stats.append(ItemStats(qid, key, clause, qtype, stem, answered, facility, discrimination,
+                               {option: counts.get(option, 0) for option in options} if options else dict(counts),
+                               right))
+    stats.sort(key=lambda s: ([int(p) if p.isdigit() else 0 for p in s.clause.split(".")], s.key))
+    _cache[exam.id] = (watermark, stats)
+    return stats
 
 
-_WATERMARK = (select(func.count(AttemptResult.id), func.max(AttemptResult.id))
-              .where(AttemptResult.exam_id == bindparam("exam_id")))
-_QUESTIONS = (select(Question.id, Question.key, Question.clause, Question.type, Question.stem, Question.answer)
-              .where(Question.id.in_(bindparam("ids", expanding=True))))
-_CHOICES = (select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct)
-            .where(QuestionChoice.question_id.in_(bindparam("ids", expanding=True)))
-            .order_by(QuestionChoice.question_id, QuestionChoice.position))
+# Prebuilt, over the tables' columns: plain rows, no ORM loading for the page's 175 questions and their choices.
+_results, _questions, _choices = (model.__table__.c for model in (AttemptResult, Question, QuestionChoice))
+_WATERMARK = select(func.count(_results.id), func.max(_results.id)).where(_results.exam_id == bindparam("exam_id"))
+# A true/false question's answer is its key; the others' answers are not needed, so not decoded.
+_QUESTIONS = (select(_questions.id, _questions.key, _questions.clause, _questions.type, _questions.stem,
+                     case((_questions.type == "true_false", _questions.answer)))
+              .where(_questions.id.in_(bindparam("ids", expanding=True))))
+_CHOICES = (select(_choices.question_id, _choices.key, _choices.correct)
+            .where(_choices.question_id.in_(bindparam("ids", expanding=True)))
+            .order_by(_choices.question_id, _choices.position))
 
 
 def as_decimal(value: float) -> Decimal:
