@@ -174,17 +174,13 @@ _SUMS = (select(_tally.question_id, func.sum(_tally.answered), func.sum(_tally.c
                 func.sum(_tally.answered).filter(_in_lower), func.sum(_tally.credit).filter(_in_lower),
                 func.sum(_tally.answered).filter(_in_upper), func.sum(_tally.credit).filter(_in_upper))
          .where(_tally.exam_id == bindparam("exam_id")).group_by(_tally.question_id))
+# Cell totals over a half-open range of (score in cents, block): cells are ranked in that order.
 _cell_key = tuple_(_cell.score, _cell.block)
-_bound = tuple_(bindparam("score"), bindparam("block"))
-_CELLS_BELOW = (select(_cell.question_id, func.sum(_cell.answered), func.sum(_cell.credit))
-                .where(_cell.exam_id == bindparam("exam_id"), _cell.score >= bindparam("edge"), _cell_key < _bound)
-                .group_by(_cell.question_id))
-_CELLS_ABOVE = (select(_cell.question_id, func.sum(_cell.answered), func.sum(_cell.credit))
-                .where(_cell.exam_id == bindparam("exam_id"), _cell.score < bindparam("edge"), _cell_key > _bound)
-                .group_by(_cell.question_id))
-_CELL_ROWS = (select(_cell.question_id, _cell.answered, _cell.credit)
-              .where(_cell.exam_id == bindparam("exam_id"), _cell.score == bindparam("score"),
-                     _cell.block == bindparam("block")))
+_CELL_SUMS = (select(_cell.question_id, func.sum(_cell.answered), func.sum(_cell.credit))
+              .where(_cell.exam_id == bindparam("exam_id"),
+                     _cell_key >= tuple_(bindparam("from_score"), bindparam("from_block")),
+                     _cell_key < tuple_(bindparam("to_score"), bindparam("to_block")))
+              .group_by(_cell.question_id))
 _OPTIONS = (select(_option.question_id, _option.option, _option.chosen)
             .where(_option.exam_id == bindparam("exam_id"), _option.chosen > 0)
             .order_by(_option.question_id, _option.option))
@@ -213,6 +209,12 @@ def _add(table: dict, rows, at: int) -> None:
             table[qid][at + 1] += int(credit)
 
 
+def _cell_sums(exam_id: int, start: tuple[int, int], end: tuple[int, int]) -> list:
+    """(question, answered, credit) totals of the cells from `start` up to, not including, `end`."""
+    return list(db.session.execute(_CELL_SUMS, {"exam_id": exam_id, "from_score": start[0], "from_block": start[1],
+                                                "to_score": end[0], "to_block": end[1]}))
+
+
 def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[tuple[int, int, int]]:
     """(question, answered, credit) rows for the part of a group inside its boundary bucket.
 
@@ -222,10 +224,11 @@ def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[
     """
     score, block, take, count = cell
     whole = take == count
-    edge = score // 100 * 100 if lowest else score // 100 * 100 + 100
-    shift = (1 if lowest else -1) if whole else 0
-    rows = list(db.session.execute(_CELLS_BELOW if lowest else _CELLS_ABOVE,
-                                   {"exam_id": exam_id, "edge": edge, "score": score, "block": block + shift}))
+    start = score // 100 * 100  # of the bucket; blocks are never negative, so (start, 0) is its first cell
+    if lowest:  # from the bucket's first cell up to this one (included when wholly in the group)
+        rows = _cell_sums(exam_id, (start, 0), (score, block + 1 if whole else block))
+    else:  # from this cell (included when wholly in the group) up to the next bucket
+        rows = _cell_sums(exam_id, (score, block if whole else block + 1), (start + 100, 0))
     if whole:
         return rows
     direct = take <= count - take
@@ -233,7 +236,7 @@ def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[
               "end_id": (block + 1) * BLOCK, "take": take if direct else count - take}
     sign = 1 if direct else -1
     if not direct:
-        rows += db.session.execute(_CELL_ROWS, {"exam_id": exam_id, "score": score, "block": block})
+        rows += _cell_sums(exam_id, (score, block), (score, block + 1))
     answers: Counter = Counter()
     for (items,) in db.session.execute(_CELL_FIRST if lowest == direct else _CELL_LAST, params):
         answers.update((item[0], item[2]) for item in items if not item[4])  # (question, fraction), counted in C
