@@ -43,12 +43,15 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.from_mapping(test_config)
 
-    from lms.database import database_uri
+    from lms.database import database_uri, engine_options
 
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         if not app.config["DATABASE_URL"]:
             os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(app.config["DATABASE_URL"], app.instance_path)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    )
     app.config.setdefault("CONTENT_DIR", "")
     app.config["CONTENT_DIR"] = app.config["CONTENT_DIR"] or str(REPO_ROOT / "content")
     app.config["QUIZZES_DIR"] = app.config["QUIZZES_DIR"] or str(REPO_ROOT / "quizzes")

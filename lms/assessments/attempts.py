@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -73,9 +73,20 @@ def attempts_used(exam: Exam, user: User) -> int:
         ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id)) or 0
 
 
-def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | None = None) -> ExamAttempt:
+def draw_paper_for(exam: Exam, rng: random.Random | None = None) -> list[paper.Slot]:
+    """A new paper for `exam` (questions, points, option order), drawn by reading only.
+
+    The start view draws before its write transaction, so that SQLite's write
+    lock is held only for the few statements that store the attempt.
+    """
+    return _draw(exam, rng or random.SystemRandom())
+
+
+def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | None = None,
+                  drawn: list[paper.Slot] | None = None) -> ExamAttempt:
     """Resume the attempt in progress, or start a new one with its paper fixed on the server.
 
+    `drawn` is a paper from draw_paper_for (drawn here if not given).
     Raises NotEligible, ExamNotOpen, ExamClosed or AttemptLimitReached.
     """
     if not is_eligible(exam, user) or exam.retired_at is not None:
@@ -96,7 +107,7 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     used = attempts_used(exam, user)
     if used >= exam.attempts_allowed:
         raise AttemptLimitReached(f"本次考试最多可作答 {exam.attempts_allowed} 次，您已用完。")
-    slots = _draw(exam, rng or random.SystemRandom())
+    slots = drawn if drawn is not None else draw_paper_for(exam, rng)
     attempt = ExamAttempt(exam=exam, user_id=user.id, number=used + 1, status="in_progress",
                           started_at=now, deadline_at=deadline_for(exam, now))
     try:
@@ -109,7 +120,7 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
         if existing is None:
             raise AttemptLimitReached("另一个窗口刚刚开始或交了卷，请刷新页面。") from None
         return existing
-    db.session.execute(insert(AttemptQuestion), [
+    db.session.execute(AttemptQuestion.__table__.insert(), [  # Core: 50 plain rows, no ORM bookkeeping
         {"attempt_id": attempt.id, "question_id": slot.ref, "position": position, "points": slot.points,
          "option_order": list(slot.option_order)}
         for position, slot in enumerate(slots, start=1)
