@@ -154,12 +154,12 @@ def item_analysis(exam: Exam) -> list[ItemStats]:
     ids = list(numbers) or [0]
     keys: dict[int, list[str]] = defaultdict(list)
     correct: dict[int, list[str]] = defaultdict(list)
-    for qid, key, is_correct in db.session.execute(_CHOICES, {"ids": ids}):
+    for qid, key, is_correct in db.session.execute(_CHOICES, {"ids": ids}).all():
         keys[qid].append(key)
         if is_correct:
             correct[qid].append(key)
     stats = []
-    for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": ids}):
+    for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": ids}).all():
         answered, facility, discrimination, counts = numbers[qid]
         if qtype == "true_false":
             right, options = ("true" if (answer or {}).get("truth") else "false",), ("true", "false")

@@ -211,8 +211,8 @@ def _add(table: dict, rows, at: int) -> None:
 
 def _cell_sums(exam_id: int, start: tuple[int, int], end: tuple[int, int]) -> list:
     """(question, answered, credit) totals of the cells from `start` up to, not including, `end`."""
-    return list(db.session.execute(_CELL_SUMS, {"exam_id": exam_id, "from_score": start[0], "from_block": start[1],
-                                                "to_score": end[0], "to_block": end[1]}))
+    return db.session.execute(_CELL_SUMS, {"exam_id": exam_id, "from_score": start[0], "from_block": start[1],
+                                           "to_score": end[0], "to_block": end[1]}).all()
 
 
 def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[tuple[int, int, int]]:
@@ -238,7 +238,7 @@ def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[
     if not direct:
         rows += _cell_sums(exam_id, (score, block), (score, block + 1))
     answers: Counter = Counter()
-    for (items,) in db.session.execute(_CELL_FIRST if lowest == direct else _CELL_LAST, params):
+    for (items,) in db.session.execute(_CELL_FIRST if lowest == direct else _CELL_LAST, params).all():
         answers.update((item[0], item[2]) for item in items if not item[4])  # (question, fraction), counted in C
     rows += [(qid, sign * times, sign * times * nanos(fraction)) for (qid, fraction), times in answers.items()]
     return rows
@@ -246,20 +246,20 @@ def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[
 
 def read(exam_id: int) -> dict[int, tuple[int, float, float, dict]]:
     """question id -> (answered, facility, discrimination, option counts), as `analysis.analyse` defines them."""
-    cells = [tuple(row) for row in db.session.execute(_CELLS, {"exam_id": exam_id})]
+    cells = db.session.execute(_CELLS, {"exam_id": exam_id}).all()
     total = sum(count for _, _, count in cells)
     if not total:
         return {}
     size = max(1, round(total * GROUP_SHARE))
     lower, upper = _boundary(cells, size), _boundary(reversed(cells), size)
     rows = db.session.execute(_SUMS, {"exam_id": exam_id, "lower_below": lower[0] // 100,
-                                      "upper_above": upper[0] // 100})
+                                      "upper_above": upper[0] // 100}).all()
     table = {qid: [int(a), int(c), int(la or 0), int(lc or 0), int(ua or 0), int(uc or 0)]
              for qid, a, c, la, lc, ua, uc in rows if a}
     _add(table, _group(exam_id, lower, lowest=True), 2)
     _add(table, _group(exam_id, upper, lowest=False), 4)
     options: dict[int, dict] = defaultdict(dict)
-    for qid, key, chosen in db.session.execute(_OPTIONS, {"exam_id": exam_id}):
+    for qid, key, chosen in db.session.execute(_OPTIONS, {"exam_id": exam_id}).all():
         options[qid][key] = chosen
     stats = {}
     for qid, (answered, credit, lower_count, lower_credit, upper_count, upper_credit) in table.items():
