@@ -72,17 +72,19 @@ def item_analysis(key: str):
     """Facility, discrimination, option frequencies and flags per question, linked to the bank and clause."""
     exam = _exam_or_404(key)
     items = analysis.item_analysis(exam)
-    return render_template("exams/items.html", exam=exam, items=items, type_labels=QUESTION_TYPES,
-                           option_labels=OPTION_LABELS, thresholds=(analysis.TOO_EASY, analysis.TOO_HARD),
-                           question_url=url_maker("exams.show_question", "key"),
-                           lesson_url=url_maker("courses.lesson", "clause_id"))
+    question_url, lesson_url = url_maker("exams.show_question", "key"), url_maker("courses.lesson", "clause_id")
+    lessons = {clause: lesson_url(clause) for clause in {item.clause for item in items}}  # a few dozen clauses
+    rows = [(item, question_url(item.key), lessons[item.clause]) for item in items]
+    return render_template("exams/items.html", exam=exam, rows=rows, type_labels=QUESTION_TYPES,
+                           option_labels=OPTION_LABELS, thresholds=(analysis.TOO_EASY, analysis.TOO_HARD))
 
 
 class _OptionLabels(dict):
     """Option key -> its label on the page: 正确 / 错误 for true/false, otherwise the key in capitals."""
 
     def __missing__(self, key: str) -> str:
-        return key.upper()
+        self[key] = label = key.upper()  # kept: option keys are a handful of letters
+        return label
 
 
 OPTION_LABELS = _OptionLabels(true="正确", false="错误")

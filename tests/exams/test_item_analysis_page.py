@@ -57,11 +57,12 @@ def test_item_analysis_page_rows_equal_the_definition(app, client, auth, make_us
     monkeypatch.setattr(analysis, "_cache", {})  # ids and counts repeat from one test database to the next
     hr = make_user(roles=("hr",))
     exam = exam_factory()
+    auth.login(hr)
+    assert "还没有已评分的答卷。" in client.get(f"/exams/manage/{exam.key}/items").get_data(as_text=True)
     rng = random.Random(6)
     with app.app_context():
         for seed in range(8):
             _sit(exam, make_user(), right_count=rng.randint(0, 10), seed=seed)
-    auth.login(hr)
     page = client.get(f"/exams/manage/{exam.key}/items").get_data(as_text=True)
     shown = ROW.findall(page)
     with app.test_request_context():
