@@ -7,12 +7,13 @@
 - flags: too easy (facility > 0.90), too hard (< 0.30), negative discrimination.
 
 `analyse` is the plain definition (rows in, stats out). `tally` computes the
-same numbers, bit for bit, in one pass over attempts already ranked by score:
-the page's cold path. `item_analysis` reads the same numbers from the
-running tallies kept as results are written (`tallies`: no result's items are
-decoded except part of two boundary buckets), and caches the analysis per
-process, keyed by the exam's result count and newest result id, so a page
-view after the first is a template render.
+same numbers, bit for bit, in one pass over attempts already ranked by score
+(the page's former path, kept with `analyse` as a reference for the tests).
+`item_analysis` (what the page uses) reads the same numbers from the tallies
+kept as results are written (`tallies`: no result's items are decoded except
+part of two boundary buckets), and caches the analysis per process, keyed by
+the exam's result count and newest result id: after a new result the page
+recomputes from the tallies, otherwise it is a template render.
 """
 
 from __future__ import annotations
