@@ -47,19 +47,25 @@ class QueuedWriterConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         name = str(database)
         file_backed = name not in ("", ":memory:") and not name.startswith("file:")
-        self._writer_lock = open(name + "-writer.lock", "a") if file_backed else None  # noqa: SIM115 (closed in close())
-        self._holds_writer_lock = False
+        self._writer_lock_path = name + "-writer.lock" if file_backed else None
+        self._writer_lock = None  # the open lock file while this connection holds the turn
 
     def take_writer_turn(self) -> None:
         """Wait until no other connection of this database is in a write transaction."""
-        if self._writer_lock is not None and not self._holds_writer_lock:
-            fcntl.flock(self._writer_lock, fcntl.LOCK_EX)
-            self._holds_writer_lock = True
+        if self._writer_lock_path is None or self._writer_lock is not None:
+            return
+        lock = open(self._writer_lock_path, "a")  # noqa: SIM115 (closed when the turn ends)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except BaseException:
+            lock.close()
+            raise
+        self._writer_lock = lock
 
     def _end_writer_turn(self) -> None:
-        if self._holds_writer_lock:
-            self._holds_writer_lock = False
-            fcntl.flock(self._writer_lock, fcntl.LOCK_UN)
+        lock, self._writer_lock = self._writer_lock, None
+        if lock is not None:
+            lock.close()  # closing the file releases the flock
 
     def commit(self):
         try:
@@ -78,8 +84,6 @@ class QueuedWriterConnection(sqlite3.Connection):
             super().close()
         finally:
             self._end_writer_turn()
-            if self._writer_lock is not None:
-                self._writer_lock.close()
 
 
 def engine_options(uri: str, configured: dict) -> dict:
