@@ -15,6 +15,7 @@ Services flush and never commit; `now` is passed in (naive UTC).
 from __future__ import annotations
 
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -61,16 +62,25 @@ def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
     return attempt.status == "in_progress" and now <= attempt.deadline_at + timedelta(seconds=attempt.exam.grace_seconds)
 
 
+# Prebuilt: an exam day starts a thousand attempts within seconds (see bench_exam_day.py).
+_LOCK_PERSON = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+_IN_PROGRESS = select(ExamAttempt).where(ExamAttempt.exam_id == bindparam("exam_id"),
+                                         ExamAttempt.user_id == bindparam("user_id"),
+                                         ExamAttempt.status == "in_progress")
+_USED = select(func.count(ExamAttempt.id)).where(ExamAttempt.exam_id == bindparam("exam_id"),
+                                                 ExamAttempt.user_id == bindparam("user_id"))
+_BANK_STATE = (select(func.count(Question.id), func.max(Question.id), func.max(Question.updated_at))
+               .where(Question.retired_at.is_(None)))
+
+
 def current_attempt(exam: Exam, user: User) -> ExamAttempt | None:
     """The person's attempt in progress for `exam`, if any."""
-    return db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id, ExamAttempt.status == "in_progress")).first()
+    return db.session.scalars(_IN_PROGRESS, {"exam_id": exam.id, "user_id": user.id}).first()
 
 
 def attempts_used(exam: Exam, user: User) -> int:
     """How many attempts the person has started for `exam`."""
-    return db.session.scalar(select(func.count(ExamAttempt.id)).where(
-        ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id)) or 0
+    return db.session.scalar(_USED, {"exam_id": exam.id, "user_id": user.id}) or 0
 
 
 def draw_paper_for(exam: Exam, rng: random.Random | None = None) -> list[paper.Slot]:
@@ -79,7 +89,9 @@ def draw_paper_for(exam: Exam, rng: random.Random | None = None) -> list[paper.S
     The start view draws before its write transaction, so that SQLite's write
     lock is held only for the few statements that store the attempt.
     """
-    return _draw(exam, rng or random.SystemRandom())
+    # A generator seeded from the system's randomness: as unpredictable to the person as
+    # SystemRandom, which would read os.urandom for every one of a paper's many choices.
+    return _draw(exam, rng or random.Random(secrets.randbits(128)))
 
 
 def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | None = None,
@@ -94,9 +106,8 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     # Starts by one person run one at a time: lock their row first (PostgreSQL; on SQLite
     # the POST's BEGIN IMMEDIATE already serialises writers). Without it, a second start
     # could miss the first's attempt, then count it, and open attempt number 2 beside it.
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
-    for attempt in db.session.scalars(select(ExamAttempt).where(
-            ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id, ExamAttempt.status == "in_progress")):
+    db.session.execute(_LOCK_PERSON, {"user_id": user.id})
+    for attempt in db.session.scalars(_IN_PROGRESS, {"exam_id": exam.id, "user_id": user.id}):
         if accepts_answers(attempt, now):
             return attempt
         finish_attempt(attempt, now, "deadline")
@@ -136,9 +147,7 @@ _candidates: dict[tuple, tuple] = {}
 
 def _bank_candidates() -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
     """(candidates, option keys per question in bank order, true/false question ids) for drawing."""
-    state = (str(db.engine.url),) + tuple(db.session.execute(
-        select(func.count(Question.id), func.max(Question.id), func.max(Question.updated_at))
-        .where(Question.retired_at.is_(None))).one())
+    state = (db.engine.url,) + tuple(db.session.execute(_BANK_STATE).one())
     cached = _candidates.get(state)
     if cached is not None:
         return cached

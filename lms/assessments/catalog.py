@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.assessments.attempts import attempts_used, is_eligible
 from lms.assessments.definitions import ExamDefinition
@@ -64,9 +64,12 @@ def sync_exams(definitions: list[ExamDefinition]) -> ExamSyncReport:
     return report
 
 
+_BY_KEY = select(Exam).where(Exam.key == bindparam("key"))  # prebuilt: every exam request looks one up
+
+
 def get_exam(key: str) -> Exam | None:
     """The exam with `key` (retired ones included)."""
-    return db.session.scalars(select(Exam).where(Exam.key == key)).first()
+    return db.session.scalars(_BY_KEY, {"key": key}).first()
 
 
 @dataclass(frozen=True)
