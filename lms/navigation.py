@@ -35,11 +35,13 @@ class NavLink:
 
 
 def layout_url(endpoint: str, **values) -> str:
-    """url_for for the links every page repeats (stylesheet, script, menu), built once.
+    """url_for, built once per worker, for links from a small fixed set.
 
-    Such a URL depends only on the endpoint, its constant arguments and the
-    prefix the app is mounted under, so each worker keeps it; building it
-    again on every page cost a visible share of a lesson view.
+    Meant for the links every page repeats (stylesheet, script, menu) and
+    the course's own (a lesson's neighbours): such a URL depends only on the
+    endpoint, its arguments and the prefix the app is mounted under, and
+    building it again on every view cost a visible share of a lesson page.
+    Not for links to people's objects, whose number has no bound.
     """
     return _built_url(request.script_root, endpoint, tuple(sorted(values.items())))
 
