@@ -68,7 +68,5 @@ def _onboarding_panel(user: User) -> dict | None:
     today = date.today()
     if not onboarding_service.is_onboarding(user, program, today, current_app.config["ONBOARDING_WINDOW_DAYS"]):
         return None
-    return {
-        "status": onboarding_service.status_for(user, program, today),
-        "next_lesson": onboarding_service.next_lesson(user, program),
-    }
+    status, next_lesson = onboarding_service.own_status(user, program, today)
+    return {"status": status, "next_lesson": next_lesson}

@@ -58,6 +58,11 @@ class OnboardingStatus:
         return "已逾期" if self.overdue else "进行中"
 
 
+def due_date_for(person: User, program: OnboardingProgram) -> date | None:
+    """Hire date + the program's months (5.1(3)); None while no hire date is on record."""
+    return add_months(person.hire_date, program.due_months) if person.hire_date else None
+
+
 def program_lesson_ids(program: OnboardingProgram) -> list[int]:
     """Database ids of the program's active lessons, in program order."""
     rows = db.session.execute(
@@ -92,7 +97,7 @@ def statuses_for(people: list[User], program: OnboardingProgram, today: date) ->
     statuses = [
         OnboardingStatus(
             person=person,
-            due_date=add_months(person.hire_date, program.due_months) if person.hire_date else None,
+            due_date=due_date_for(person, program),
             done=done_by_person.get(person.id, 0),
             total=len(lesson_ids),
             today=today,
@@ -102,13 +107,12 @@ def statuses_for(people: list[User], program: OnboardingProgram, today: date) ->
     return sorted(statuses, key=lambda s: (not s.overdue, s.complete, s.due_date or date.max, s.person.employee_no))
 
 
-def status_for(person: User, program: OnboardingProgram, today: date) -> OnboardingStatus:
-    """One person's onboarding status."""
-    return statuses_for([person], program, today)[0]
+def own_status(person: User, program: OnboardingProgram, today: date) -> tuple[OnboardingStatus, Lesson | None]:
+    """One person's onboarding status and the first program lesson they have not completed.
 
-
-def next_lesson(person: User, program: OnboardingProgram) -> Lesson | None:
-    """The first program lesson `person` has not completed."""
+    For the new hire's dashboard: the program's lessons and the person's
+    completions are read once and serve both answers.
+    """
     lesson_ids = program_lesson_ids(program)
     completed = set(
         db.session.scalars(
@@ -117,8 +121,15 @@ def next_lesson(person: User, program: OnboardingProgram) -> Lesson | None:
             )
         )
     )
-    pending = [lesson_id for lesson_id in lesson_ids if lesson_id not in completed]
-    return db.session.get(Lesson, pending[0]) if pending else None
+    status = OnboardingStatus(
+        person=person,
+        due_date=due_date_for(person, program),
+        done=sum(1 for lesson_id in lesson_ids if lesson_id in completed),
+        total=len(lesson_ids),
+        today=today,
+    )
+    pending = next((lesson_id for lesson_id in lesson_ids if lesson_id not in completed), None)
+    return status, (db.session.get(Lesson, pending) if pending is not None else None)
 
 
 def people_followed_by(viewer: User, hires_since: date | None = None) -> list[User]:
@@ -146,4 +157,4 @@ def is_onboarding(person: User, program: OnboardingProgram, today: date, window_
     """
     if not person.hire_date or not person.has_role("rep"):
         return False
-    return today <= max(add_months(person.hire_date, program.due_months), person.hire_date + timedelta(days=window_days))
+    return today <= max(due_date_for(person, program), person.hire_date + timedelta(days=window_days))
