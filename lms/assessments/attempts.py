@@ -2,8 +2,10 @@
 
 Every state change is a conditional UPDATE or an INSERT guarded by a unique
 constraint, never read-then-write:
-- start: the attempt number is unique per (exam, person), so of two
-  simultaneous starts one INSERT fails; the loser resumes the winner's attempt;
+- start: takes the person's row lock (PostgreSQL) or SQLite's write lock
+  before counting their attempts, so two simultaneous starts run one after
+  the other and the second resumes the first's attempt; the attempt number
+  is unique per (exam, person) as well;
 - autosave: `UPDATE exam_attempt … WHERE status='in_progress' AND deadline_at
   ≥ now − grace` first (on PostgreSQL it also locks the row, so a submit waits
   for the save to commit and grades it), then one UPDATE per answer row;
@@ -19,8 +21,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.assessments import definitions, paper, scoring, tallies
@@ -64,22 +65,20 @@ def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
 
 # Prebuilt: an exam day starts a thousand attempts within seconds (see bench_exam_day.py).
 _LOCK_PERSON = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
-_IN_PROGRESS = select(ExamAttempt).where(ExamAttempt.exam_id == bindparam("exam_id"),
-                                         ExamAttempt.user_id == bindparam("user_id"),
-                                         ExamAttempt.status == "in_progress")
+# The person's attempts at an exam, as plain rows: one statement tells a start both
+# whether one is in progress and how many were used.
+_STARTED = (select(ExamAttempt.__table__.c.id, ExamAttempt.__table__.c.status)
+            .where(ExamAttempt.__table__.c.exam_id == bindparam("exam_id"),
+                   ExamAttempt.__table__.c.user_id == bindparam("user_id")))
 _USED = select(func.count(ExamAttempt.id)).where(ExamAttempt.exam_id == bindparam("exam_id"),
                                                  ExamAttempt.user_id == bindparam("user_id"))
-# Plain inserts: the ORM's unit of work cost more than the rows themselves while the
-# write lock is held (the attempt is loaded by primary key afterwards).
-_NEW_ATTEMPT = ExamAttempt.__table__.insert().returning(ExamAttempt.__table__.c.id)
+# Inserts without the ORM's unit of work, which cost more than the rows themselves while
+# the write lock is held: the attempt comes back from its INSERT … RETURNING, its paper
+# is 50 plain rows.
+_NEW_ATTEMPT = insert(ExamAttempt).returning(ExamAttempt)
 _NEW_SLOTS = AttemptQuestion.__table__.insert()
 _BANK_STATE = (select(func.count(Question.id), func.max(Question.id), func.max(Question.updated_at))
                .where(Question.retired_at.is_(None)))
-
-
-def current_attempt(exam: Exam, user: User) -> ExamAttempt | None:
-    """The person's attempt in progress for `exam`, if any."""
-    return db.session.scalars(_IN_PROGRESS, {"exam_id": exam.id, "user_id": user.id}).first()
 
 
 def attempts_used(exam: Exam, user: User) -> int:
@@ -112,35 +111,32 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     # it. SQLite needs no row lock: the next statement's BEGIN IMMEDIATE serialises writers.
     if db.session.get_bind().dialect.name != "sqlite":
         db.session.execute(_LOCK_PERSON, {"user_id": user.id})
-    for attempt in db.session.scalars(_IN_PROGRESS, {"exam_id": exam.id, "user_id": user.id}):
-        if accepts_answers(attempt, now):
-            return attempt
-        finish_attempt(attempt, now, "deadline")
+    started = db.session.execute(_STARTED, {"exam_id": exam.id, "user_id": user.id}).all()
+    for row in started:
+        if row.status == "in_progress":
+            attempt = db.session.get(ExamAttempt, row.id)
+            if accepts_answers(attempt, now):
+                return attempt
+            finish_attempt(attempt, now, "deadline")
     if now < exam.opens_at:
         raise ExamNotOpen("考试尚未开始。")
     if now >= exam.closes_at:
         raise ExamClosed("考试已结束，不能再开始作答。")
-    used = attempts_used(exam, user)
+    used = len(started)
     if used >= exam.attempts_allowed:
         raise AttemptLimitReached(f"本次考试最多可作答 {exam.attempts_allowed} 次，您已用完。")
     slots = drawn if drawn is not None else draw_paper_for(exam, rng)
-    try:
-        with db.session.begin_nested():
-            attempt_id = db.session.execute(_NEW_ATTEMPT, {
-                "exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": "in_progress",
-                "started_at": now, "deadline_at": deadline_for(exam, now)}).scalar_one()
-    except IntegrityError:
-        # Someone (another tab) started the same attempt number first: resume theirs.
-        existing = current_attempt(exam, user)
-        if existing is None:
-            raise AttemptLimitReached("另一个窗口刚刚开始或交了卷，请刷新页面。") from None
-        return existing
+    # No other start by this person can run between the count above and this INSERT (the
+    # lock above); the unique attempt number stays as the database's own guard.
+    attempt = db.session.scalars(_NEW_ATTEMPT, [{
+        "exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": "in_progress",
+        "started_at": now, "deadline_at": deadline_for(exam, now)}]).one()
     db.session.execute(_NEW_SLOTS, [
-        {"attempt_id": attempt_id, "question_id": slot.ref, "position": position, "points": slot.points,
+        {"attempt_id": attempt.id, "question_id": slot.ref, "position": position, "points": slot.points,
          "option_order": list(slot.option_order)}
         for position, slot in enumerate(slots, start=1)
     ])
-    return db.session.get(ExamAttempt, attempt_id)
+    return attempt
 
 
 # The bank's active questions as drawing candidates, per process, keyed by the bank's state

@@ -16,7 +16,7 @@ from lms.access import can_view_person
 from lms.assessments import appeals, attempts, catalog, clock, remediation, results
 from lms.assessments.errors import AppealError, AttemptFinished, ExamError, UnknownQuestion
 from lms.assessments.forms import AppealForm, ConfirmForm, answers_from_form
-from lms.database import reads_first
+from lms.database import end_read, reads_first
 from lms.extensions import db
 from lms.models import ExamAttempt, User
 
@@ -73,7 +73,7 @@ def start_exam(key: str):
     if exam is None or not ConfirmForm().validate_on_submit():
         abort(404 if exam is None else 400)
     drawn = attempts.draw_paper_for(exam)
-    db.session.commit()  # ends the read (see lms.database.reads_first); the start writes in its own transaction
+    end_read(db.session)  # the start then writes in a transaction of its own (see lms.database.reads_first)
     try:
         attempt = attempts.start_attempt(exam, current_user, clock.now(), drawn=drawn)
     except ExamError as error:

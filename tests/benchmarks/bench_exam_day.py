@@ -2,7 +2,7 @@
 and on PostgreSQL, served by gunicorn on loopback.
 
     .venv/bin/python tests/benchmarks/bench_exam_day.py [--reps 1000] [--questions 50] [--threads 32]
-        [--databases sqlite,postgresql+psycopg://postgres@127.0.0.1:5432/exams_bench]
+        [--databases sqlite,postgresql+psycopg://postgres@127.0.0.1:5432/exams_bench] [--starts-only]
 
 Prints, per database: how long the starts took (target ≤ 10 s for all reps), p50/p95 autosave
 latency, and the count of errors and of "database is locked" answers (target: zero of both),
@@ -24,7 +24,7 @@ import bench_exam_common as common  # noqa: E402
 import harness  # noqa: E402
 
 
-def run(database: str, reps: int, questions: int, threads: int, workers: int) -> None:
+def run(database: str, reps: int, questions: int, threads: int, workers: int, starts_only: bool = False) -> None:
     with common.prepared(database, reps, questions) as env, harness.gunicorn("lms:create_app()", env, workers=workers) as port:
         with ThreadPoolExecutor(threads) as pool:
             people = list(pool.map(lambda n: common.Rep(port, f"S{n:05d}"), range(1, reps + 1)))
@@ -48,15 +48,17 @@ def run(database: str, reps: int, questions: int, threads: int, workers: int) ->
                     failures["errors"] += rep.submit() != 302
 
             started = time.perf_counter()
-            list(pool.map(sit, people))
+            if not starts_only:
+                list(pool.map(sit, people))
             sit_seconds = time.perf_counter() - started
     label = "SQLite" if database == "sqlite" else "PostgreSQL"
     start_errors = sum(1 for status in starts if status != 302)
     print(f"[{label}] gunicorn -w {workers}, {threads} client threads, {reps} reps × {questions} answers")
     print(f"  /healthz baseline: {healthz.rps:.1f} req/s")
     print(f"  starts: {reps} in {start_seconds:.2f} s ({reps / start_seconds:.1f}/s, target all within 10 s), {start_errors} errors")
-    print(f"  autosave: {len(latencies)} in {sit_seconds:.1f} s, p50 {common.percentile(latencies, .5) * 1000:.1f} ms, "
-          f"p95 {common.percentile(latencies, .95) * 1000:.1f} ms")
+    if not starts_only:
+        print(f"  autosave: {len(latencies)} in {sit_seconds:.1f} s, p50 {common.percentile(latencies, .5) * 1000:.1f} ms, "
+              f"p95 {common.percentile(latencies, .95) * 1000:.1f} ms")
     print(f"  errors: {failures['errors'] + start_errors}, \"database is locked\": {failures['locked']}")
 
 
@@ -74,10 +76,12 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--starts-only", action="store_true",
+                        help="stop after the starts (a quick check of the start target; no autosave or submit)")
     parser.add_argument("--databases", default="sqlite,postgresql+psycopg://postgres@127.0.0.1:5432/exams_bench")
     args = parser.parse_args()
     for database in args.databases.split(","):
-        run(database.strip(), args.reps, args.questions, args.threads, args.workers)
+        run(database.strip(), args.reps, args.questions, args.threads, args.workers, args.starts_only)
 
 
 if __name__ == "__main__":
