@@ -4,9 +4,14 @@ import fcntl
 import threading
 
 import pytest
+from flask_login import login_required
 from sqlalchemy import create_engine, text
 
-from lms.database import READ_ONLY_OPTION, configure_sqlite, engine_options
+from tests.conftest import EXTERNAL_DB, TEST_PASSWORD
+from lms.auth.service import hash_password
+from lms.database import READ_ONLY_OPTION, configure_sqlite, end_read, engine_options, reads_first
+from lms.extensions import db
+from lms.models import User
 
 
 @pytest.fixture()
@@ -78,3 +83,27 @@ def test_a_rolled_back_writer_lets_the_next_one_in(engine):
     assert done.wait(timeout=5)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT entry FROM log")).scalars().all() == ["kept"]
+
+
+@pytest.mark.skipif(EXTERNAL_DB != "", reason="read-only transactions are SQLite's")
+def test_a_reads_first_view_reads_then_writes_in_its_own_transaction(app, client):
+    seen = {}
+
+    @app.post("/_probe")
+    @login_required
+    @reads_first
+    def probe():
+        seen["first"] = db.session.connection().get_execution_options().get(READ_ONLY_OPTION)
+        end_read(db.session)
+        seen["after end_read"] = db.session.connection().get_execution_options().get(READ_ONLY_OPTION)
+        return "ok"
+
+    with app.app_context():
+        person = User(employee_no="P1", name="探针", email="p1@example.com", active=True,
+                      password_hash=hash_password(TEST_PASSWORD))
+        person.set_roles({"rep"})
+        db.session.add(person)
+        db.session.commit()
+    client.post_form("/login", {"login": "P1", "password": TEST_PASSWORD})
+    assert client.post_form("/_probe").status_code == 200
+    assert seen == {"first": True, "after end_read": None}
