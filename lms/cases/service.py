@@ -535,6 +535,16 @@ def _cases_citing_query():
 _CASES_CITING = _cases_citing_query()
 
 
+def cited_by_published_case(clause_column):
+    """SQL: whether a published case cites the clause in `clause_column`.
+
+    For a page that reads it along with its own row (the lesson page) and
+    asks for the list, published_cases_for_clause, only when there is one.
+    """
+    cited, entry = CaseVersionClause.__table__, CaseSearchEntry.__table__
+    return exists().where(cited.c.clause_id == clause_column, entry.c.version_id == cited.c.version_id)
+
+
 def published_cases_for_clause(clause_id: str, limit: int = 50) -> list[CaseLink]:
     """Published cases citing a guide clause (for its lesson page), newest first."""
     rows = db.session.execute(_CASES_CITING, {"clause_id": clause_id, "limit": limit})

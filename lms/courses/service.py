@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
+from lms.cases.service import cited_by_published_case
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, User, utcnow
 
@@ -97,6 +98,8 @@ class LessonPage:
     following: LessonLink | None
     # The reader moved here from another lesson: record_reading should note it.
     moved_here: bool
+    # A published case cites this clause (the page then lists them).
+    has_cases: bool
 
 
 # The course in order without texts (for the next lesson after 「完成本节」).
@@ -104,7 +107,8 @@ _COURSE_ROWS = select(Lesson.clause_id, Lesson.title, Lesson.position, Lesson.re
 
 
 def _lesson_page_query():
-    """One row: a lesson, its active neighbours and the reader's progress around it.
+    """One row: a lesson, its active neighbours, the reader's progress around it, and
+    whether a published case cites it.
 
     Every part is an index seek (clause id, position, the reader's progress
     rows), so the cost does not grow with the course. A window function over
@@ -143,6 +147,7 @@ def _lesson_page_query():
         neighbour(other.c.title, before=False).label("next_title"),
         completed_at.label("completed_at"),
         last_read_lesson_id.label("last_read_lesson_id"),
+        cited_by_published_case(here.c.clause_id).label("has_cases"),
     ).where(here.c.clause_id == bindparam("clause_id"))
 
 
@@ -174,7 +179,7 @@ def open_lesson(user: User, clause_id: str) -> LessonPage | None:
     previous = LessonLink(row.previous_clause, row.previous_title) if row.previous_clause else None
     following = LessonLink(row.next_clause, row.next_title) if row.next_clause else None
     moved_here = not summary.retired and row.last_read_lesson_id != row.id
-    return LessonPage(summary, row.completed_at is not None, previous, following, moved_here)
+    return LessonPage(summary, row.completed_at is not None, previous, following, moved_here, bool(row.has_cases))
 
 
 def lesson_markdown(lesson_id: int) -> str:

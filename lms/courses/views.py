@@ -34,7 +34,7 @@ def lesson(clause_id: str):
     page = service.open_lesson(current_user, clause_id)
     if page is None:
         abort(404)
-    lesson_cases = published_cases_for_clause(clause_id, limit=10)
+    lesson_cases = published_cases_for_clause(clause_id, limit=10) if page.has_cases else []
     db.session.commit()  # ends the read-only transaction (see lms.database)
     if page.moved_here:
         service.record_reading(current_user, page.lesson.id)
