@@ -109,6 +109,9 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     # Starts by one person run one at a time: lock their row first. Without it, a second
     # start could miss the first's attempt, then count it, and open attempt number 2 beside
     # it. SQLite needs no row lock: the next statement's BEGIN IMMEDIATE serialises writers.
+    # The lock is a statement of its own on purpose: under READ COMMITTED only a statement
+    # begun after the wait sees the attempt the other start inserted (a joined FOR UPDATE
+    # OF "user" reads the attempts from its snapshot of before the wait).
     if db.session.get_bind().dialect.name != "sqlite":
         db.session.execute(_LOCK_PERSON, {"user_id": user.id})
     started = db.session.execute(_STARTED, {"exam_id": exam.id, "user_id": user.id}).all()
