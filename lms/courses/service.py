@@ -102,10 +102,6 @@ class LessonPage:
     has_cases: bool
 
 
-# The course in order without texts (for the next lesson after 「完成本节」).
-_COURSE_ROWS = select(Lesson.clause_id, Lesson.title, Lesson.position, Lesson.retired_at).order_by(Lesson.position)
-
-
 def _lesson_page_query():
     """One row: a lesson, its active neighbours, the reader's progress around it, and
     whether a published case cites it.
@@ -153,14 +149,6 @@ def _lesson_page_query():
 
 # Built once (see _SESSION_USER in lms.auth.service): every lesson view runs it.
 _LESSON_PAGE = _lesson_page_query()
-
-
-def neighbours(position: int) -> tuple[LessonLink | None, LessonLink | None]:
-    """The previous and next active lessons around a course position."""
-    active = [row for row in db.session.execute(_COURSE_ROWS) if row.retired_at is None]
-    before = [LessonLink(row.clause_id, row.title) for row in active if row.position < position]
-    after = [LessonLink(row.clause_id, row.title) for row in active if row.position > position]
-    return (before[-1] if before else None), (after[0] if after else None)
 
 
 def open_lesson(user: User, clause_id: str) -> LessonPage | None:

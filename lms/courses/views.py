@@ -63,7 +63,7 @@ def complete(clause_id: str):
         return redirect(url_for("courses.lesson", clause_id=clause_id))
     db.session.commit()
     flash("已完成本节。" if newly else "本节此前已完成。", "success")
-    _, following = service.neighbours(lesson.position)
+    following = service.open_lesson(current_user, clause_id).following  # the page's own neighbour query
     target = following.clause_id if following else clause_id
     return redirect(url_for("courses.lesson", clause_id=target))
 
