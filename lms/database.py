@@ -36,7 +36,7 @@ class QueuedWriterConnection(sqlite3.Connection):
     SQLite makes a second writer poll for its lock, sleeping 1, 2, 5 … up to
     100 ms between tries, so with several gunicorn workers writing at once
     the lock sits free while the waiters sleep (exam-day starts ran about a
-    fifth faster without that). A blocking flock() on ``<database>-writer.lock``
+    fifth faster once writers queued instead). A blocking flock() on ``<database>-writer.lock``
     is a queue the kernel wakes at once. It is taken just before
     ``BEGIN IMMEDIATE`` and released when the transaction ends; SQLite's own
     lock and busy timeout stay underneath as before. A worker stuck while

@@ -64,19 +64,19 @@ def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
 
 
 # Prebuilt: an exam day starts a thousand attempts within seconds (see bench_exam_day.py).
+_attempts, _slots = ExamAttempt.__table__, AttemptQuestion.__table__
 _LOCK_PERSON = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 # The person's attempts at an exam, as plain rows: one statement tells a start both
 # whether one is in progress and how many were used.
-_STARTED = (select(ExamAttempt.__table__.c.id, ExamAttempt.__table__.c.status)
-            .where(ExamAttempt.__table__.c.exam_id == bindparam("exam_id"),
-                   ExamAttempt.__table__.c.user_id == bindparam("user_id")))
+_STARTED = (select(_attempts.c.id, _attempts.c.status)
+            .where(_attempts.c.exam_id == bindparam("exam_id"), _attempts.c.user_id == bindparam("user_id")))
 _USED = select(func.count(ExamAttempt.id)).where(ExamAttempt.exam_id == bindparam("exam_id"),
                                                  ExamAttempt.user_id == bindparam("user_id"))
 # Inserts without the ORM's unit of work, which cost more than the rows themselves while
 # the write lock is held: the attempt comes back from its INSERT … RETURNING, its paper
 # is 50 plain rows.
 _NEW_ATTEMPT = insert(ExamAttempt).returning(ExamAttempt)
-_NEW_SLOTS = AttemptQuestion.__table__.insert()
+_NEW_SLOTS = _slots.insert()
 _BANK_STATE = (select(func.count(Question.id), func.max(Question.id), func.max(Question.updated_at))
                .where(Question.retired_at.is_(None)))
 
@@ -211,7 +211,6 @@ _SLOTS = (select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type
           .join(ExamAttempt, AttemptQuestion.attempt_id == ExamAttempt.id).join(Exam, ExamAttempt.exam_id == Exam.id)
           .where(AttemptQuestion.attempt_id == bindparam("attempt_id"),
                  AttemptQuestion.id.in_(bindparam("ids", expanding=True))))
-_attempts, _slots = ExamAttempt.__table__, AttemptQuestion.__table__
 _CLAIM = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == "in_progress",
                                   _attempts.c.deadline_at >= bindparam("cutoff"))
           .values(saved_at=bindparam("now")))
