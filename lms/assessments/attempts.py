@@ -16,12 +16,14 @@ Services flush and never commit; `now` is passed in (naive UTC).
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, text, true, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.assessments import definitions, paper, scoring, tallies
@@ -73,12 +75,35 @@ _STARTED = (select(_attempts.c.id, _attempts.c.status)
 _USED = select(func.count(ExamAttempt.id)).where(ExamAttempt.exam_id == bindparam("exam_id"),
                                                  ExamAttempt.user_id == bindparam("user_id"))
 # Inserts without the ORM's unit of work, which cost more than the rows themselves while
-# the write lock is held: the attempt comes back from its INSERT … RETURNING, its paper
-# is 50 plain rows.
-_NEW_ATTEMPT = insert(ExamAttempt).returning(ExamAttempt)
+# the write lock is held: the attempt's INSERT … RETURNING gives back only its id (the
+# rest the start knows already), its paper is 50 plain rows.
+_NEW_ATTEMPT = _attempts.insert().returning(_attempts.c.id)
 _NEW_SLOTS = _slots.insert()
-_BANK_STATE = (select(func.count(Question.id), func.max(Question.id), func.max(Question.updated_at))
+# On PostgreSQL the paper travels as one JSON document that the server unpacks into rows:
+# psycopg's executemany encodes, sends and awaits every one of the 50 rows as a statement
+# of its own, which made this insert the costliest step of a start (bench_exam_day.py).
+_NEW_SLOTS_FROM_JSON = text(
+    "INSERT INTO attempt_question (attempt_id, question_id, position, points, option_order) "
+    "SELECT :attempt_id, slot.question_id, slot.position, slot.points, slot.option_order "
+    "FROM json_to_recordset(CAST(:paper AS json)) "
+    "AS slot(question_id integer, position integer, points numeric, option_order json)")
+# The bank's state: a sync that adds, edits or retires a question changes it.
+_BANK_STATE = (select(func.count(Question.id).label("questions"), func.max(Question.id).label("last_id"),
+                      func.max(Question.updated_at).label("last_change"))
                .where(Question.retired_at.is_(None)))
+_bank = _BANK_STATE.subquery()
+_EXAM_AND_BANK = (select(Exam, _bank.c.questions, _bank.c.last_id, _bank.c.last_change)
+                  .join(_bank, true()).where(Exam.key == bindparam("key")))
+
+
+def exam_to_start(key: str) -> tuple[Exam | None, tuple]:
+    """The exam with `key` (retired ones included) and the bank's state, read in one round trip.
+
+    Pass the state on to draw_paper_for, which then needs no query of its own
+    to know whether its cached candidates are current.
+    """
+    row = db.session.execute(_EXAM_AND_BANK, {"key": key}).first()
+    return (row[0], tuple(row[1:])) if row else (None, ())
 
 
 def attempts_used(exam: Exam, user: User) -> int:
@@ -86,15 +111,16 @@ def attempts_used(exam: Exam, user: User) -> int:
     return db.session.scalar(_USED, {"exam_id": exam.id, "user_id": user.id}) or 0
 
 
-def draw_paper_for(exam: Exam, rng: random.Random | None = None) -> list[paper.Slot]:
+def draw_paper_for(exam: Exam, rng: random.Random | None = None, bank_state: tuple = ()) -> list[paper.Slot]:
     """A new paper for `exam` (questions, points, option order), drawn by reading only.
 
     The start view draws before its write transaction, so that SQLite's write
     lock is held only for the few statements that store the attempt.
+    `bank_state` is the state exam_to_start read (read here if not given).
     """
     # A generator seeded from the system's randomness: as unpredictable to the person as
     # SystemRandom, which would read os.urandom for every one of a paper's many choices.
-    return _draw(exam, rng or random.Random(secrets.randbits(128)))
+    return _draw(exam, rng or random.Random(secrets.randbits(128)), bank_state)
 
 
 def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | None = None,
@@ -131,15 +157,25 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     slots = drawn if drawn is not None else draw_paper_for(exam, rng)
     # No other start by this person can run between the count above and this INSERT (the
     # lock above); the unique attempt number stays as the database's own guard.
-    attempt = db.session.scalars(_NEW_ATTEMPT, [{
-        "exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": "in_progress",
-        "started_at": now, "deadline_at": deadline_for(exam, now)}]).one()
-    db.session.execute(_NEW_SLOTS, [
-        {"attempt_id": attempt.id, "question_id": slot.ref, "position": position, "points": slot.points,
-         "option_order": list(slot.option_order)}
-        for position, slot in enumerate(slots, start=1)
-    ])
+    values = {"exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": "in_progress",
+              "started_at": now, "deadline_at": deadline_for(exam, now)}
+    attempt = ExamAttempt(id=db.session.execute(_NEW_ATTEMPT, values).scalar_one(), **values,
+                          saved_at=None, finished_at=None, finish_reason=None)
+    make_transient_to_detached(attempt)  # it is the row just stored: join the session as if loaded
+    db.session.add(attempt)
+    _store_paper(attempt.id, slots)
     return attempt
+
+
+def _store_paper(attempt_id: int, slots: list[paper.Slot]) -> None:
+    """Insert the attempt's paper: one row per slot, numbered from 1 in paper order."""
+    rows = [{"question_id": slot.ref, "position": position, "points": slot.points,
+             "option_order": list(slot.option_order)} for position, slot in enumerate(slots, start=1)]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Points go as decimal strings: exact, as the numeric column stores them.
+        db.session.execute(_NEW_SLOTS_FROM_JSON, {"attempt_id": attempt_id, "paper": json.dumps(rows, default=str)})
+    else:  # SQLite runs in-process: its executemany is already cheap
+        db.session.execute(_NEW_SLOTS, [{**row, "attempt_id": attempt_id} for row in rows])
 
 
 # The bank's active questions as drawing candidates, per process, keyed by the bank's state
@@ -148,9 +184,9 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
 _candidates: dict[tuple, tuple] = {}
 
 
-def _bank_candidates() -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
+def _bank_candidates(bank_state: tuple = ()) -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
     """(candidates, option keys per question in bank order, true/false question ids) for drawing."""
-    state = (db.engine.url,) + tuple(db.session.execute(_BANK_STATE).one())
+    state = (db.engine.url,) + (bank_state or tuple(db.session.execute(_BANK_STATE).one()))
     cached = _candidates.get(state)
     if cached is not None:
         return cached
@@ -175,8 +211,8 @@ def _bank_candidates() -> tuple[list[definitions.Candidate], dict[int, list[str]
     return _candidates[state]
 
 
-def _draw(exam: Exam, rng: random.Random) -> list[paper.Slot]:
-    candidates, keys, tf = _bank_candidates()
+def _draw(exam: Exam, rng: random.Random, bank_state: tuple) -> list[paper.Slot]:
+    candidates, keys, tf = _bank_candidates(bank_state)
     draws = [definitions.draw_from_blueprint(item) for item in exam.blueprint]
     slots = paper.draw_paper(draws, candidates, keys, rng, exam.shuffle_questions, exam.shuffle_options)
     # True/false keeps 正确 before 错误: shuffling two fixed words only confuses.

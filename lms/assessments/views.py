@@ -69,10 +69,10 @@ def my_exams():
 @reads_first
 def start_exam(key: str):
     """Start a new attempt, or resume the one in progress."""
-    exam = catalog.get_exam(key)
+    exam, bank_state = attempts.exam_to_start(key)
     if exam is None or not ConfirmForm().validate_on_submit():
         abort(404 if exam is None else 400)
-    drawn = attempts.draw_paper_for(exam)
+    drawn = attempts.draw_paper_for(exam, bank_state=bank_state)
     end_read(db.session)  # the start then writes in a transaction of its own (see lms.database.reads_first)
     try:
         attempt = attempts.start_attempt(exam, current_user, clock.now(), drawn=drawn)

@@ -1,5 +1,6 @@
 """Attempt services: paper fixed at start, resume, limits, window, deadline, autosave, bad input, close-overdue."""
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 
 from lms.assessments import attempts, clock, results
 from lms.assessments.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
+from lms.assessments.definitions import Draw
 from lms.extensions import db
 from lms.models import AttemptResult, Exam, ExamAttempt, User
 
@@ -29,6 +31,23 @@ def test_start_fixes_the_paper_and_a_second_start_resumes_it(db, exam_factory, m
     again = start(exam, rep, seed=99)
     assert again.id == attempt.id and [s.question_id for s in paper_of(again.id)] == [s.question_id for s in slots]
     assert attempt.deadline_at == clock.now() + timedelta(minutes=60)
+
+
+def test_the_stored_paper_is_the_drawn_one_exactly(db, exam_factory, make_user):
+    # 4 × 12.5 + 5 × 10: fractional points must arrive exact, whichever way the rows travel.
+    exam = exam_factory(draws=(Draw(count=4, points=Decimal("12.5"), chapter="2"), Draw(count=5, points=Decimal(10), chapter="5")))
+    rep = make_user()
+    exam = db.session.get(Exam, exam.id)
+    drawn = attempts.draw_paper_for(exam, random.Random(7))
+    attempt = attempts.start_attempt(exam, db.session.get(User, rep.id), clock.now(), drawn=drawn)
+    db.session.commit()
+    db.session.expire_all()
+    stored = paper_of(attempt.id)
+    assert [(s.position, s.question_id, s.points, tuple(s.option_order)) for s in stored] == [
+        (position, slot.ref, slot.points, slot.option_order) for position, slot in enumerate(drawn, start=1)]
+    assert sum(s.points for s in stored) == Decimal(100)
+    row = db.session.get(ExamAttempt, attempt.id)  # the returned attempt is the stored row
+    assert (row.number, row.status, row.started_at, row.deadline_at) == (1, "in_progress", clock.now(), attempt.deadline_at)
 
 
 def test_deadline_is_the_window_close_when_that_comes_first(db, exam_factory, make_user, frozen_now):

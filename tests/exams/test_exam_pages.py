@@ -122,6 +122,7 @@ def test_bad_requests(app, client, auth, make_user, exam_factory):
     assert _save(client, foreign, {str(theirs[0].id): "a"}).status_code == 404
     assert client.post_form(f"/exams/attempts/{foreign}/submit").status_code == 404
     assert client.post_form("/exams/attempts/999999/submit").status_code == 404
+    assert client.post_form("/exams/no-such-exam/start").status_code == 404
     assert client.post(f"/exams/attempts/{attempt_id}/answers", data="x", headers={"X-CSRFToken": client.csrf_token()}).status_code == 400
     with app.app_context():
         assert _db.session.get(AttemptQuestion, choice.id).response == {"choices": [right]}
