@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and bound to the app in `create_app`."""
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,3 +35,15 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_never_throttled() -> bool:
+    """Let GET and HEAD requests past the limiter without resolving any limit.
+
+    The only limits guard POSTs (sign-in and password reset, `methods=["POST"]`),
+    yet the limiter would resolve them afresh on every page view: about 5% of a
+    lesson page's time (bench_lesson_page.py). A limit on a GET view would need
+    this filter changed; tests/auth show the POST limits still apply.
+    """
+    return request.method in ("GET", "HEAD")

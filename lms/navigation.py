@@ -51,15 +51,17 @@ def _built_url(_script_root: str, endpoint: str, values: tuple) -> str:
     return url_for(endpoint, **dict(values))
 
 
-@lru_cache(maxsize=64)
-def _entries_for(roles: frozenset[str]) -> tuple[NavEntry, ...]:
-    # Every page asks; the answer depends on the set of roles only.
-    return tuple(entry for entry in NAV_ITEMS if not entry.roles or roles.intersection(entry.roles))
-
-
-def nav_items() -> list[NavLink]:
+def nav_items() -> tuple[NavLink, ...]:
     """The entries the signed-in person may use, with the current one marked."""
-    return [
-        NavLink(entry.label, layout_url(entry.endpoint), request.endpoint == entry.endpoint)
-        for entry in _entries_for(frozenset(current_user.roles))
-    ]
+    return _nav_links(frozenset(current_user.roles), request.endpoint, request.script_root)
+
+
+@lru_cache(maxsize=1024)
+def _nav_links(roles: frozenset[str], endpoint: str | None, script_root: str) -> tuple[NavLink, ...]:
+    # Every page asks, and the answer depends only on these three (a bounded set:
+    # combinations of five roles times the app's endpoints).
+    return tuple(
+        NavLink(entry.label, _built_url(script_root, entry.endpoint, ()), endpoint == entry.endpoint)
+        for entry in NAV_ITEMS
+        if not entry.roles or roles.intersection(entry.roles)
+    )

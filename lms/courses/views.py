@@ -35,8 +35,8 @@ def lesson(clause_id: str):
     if page is None:
         abort(404)
     lesson_cases = published_cases_for_clause(clause_id, limit=10) if page.has_cases else []
-    db.session.commit()  # ends the read-only transaction (see lms.database)
-    if page.moved_here:
+    if page.moved_here:  # a reader coming back to the lesson they read last writes nothing
+        db.session.commit()  # ends the read-only transaction (see lms.database) before writing
         service.record_reading(current_user, page.lesson.id)
         db.session.commit()
     rendered = render_lesson(
