@@ -1,4 +1,6 @@
-"""`lms setup`, `lms users create-admin`, `lms dev seed`."""
+"""`lms setup`, `lms users create-admin`, `lms dev seed`, and the menu each role sees."""
+
+import re
 
 from sqlalchemy import func, select
 
@@ -41,6 +43,14 @@ def test_dashboards_by_role(client, auth, make_user):
 def test_hr_navigation(client, auth, make_user):
     auth.login(make_user(roles=("hr",)))
     assert "人员管理" in client.get("/dashboard/hr").get_data(as_text=True)
+
+
+def test_the_menu_marks_the_page_being_viewed(client, auth, make_user):
+    # The menu is built once per roles and page: each page must still mark its own entry.
+    auth.login(make_user(roles=("hr",)))
+    for path, label in (("/course/", "课程"), ("/exams/", "考试"), ("/course/", "课程"), ("/people/", "人员管理")):
+        page = client.get(path).get_data(as_text=True)
+        assert re.findall(r'<a href="[^"]*" aria-current="page">([^<]+)</a>', page) == [label], path
 
 
 def test_setup_loads_everything_and_is_safe_to_rerun(tmp_path):
