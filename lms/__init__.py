@@ -80,46 +80,32 @@ def _check_production_settings(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    """Import feature blueprints here, so importing `lms` stays cheap."""
-    from lms.auth import bp as auth_bp
-    from lms.courses import bp as courses_bp
-    from lms.dashboard import bp as dashboard_bp
-    from lms.exams import bp as exams_bp
-    from lms.onboarding import bp as onboarding_bp
-    from lms.people import bp as people_bp
+    """Import feature blueprints here, so importing `lms` (or a feature's loader) stays cheap."""
+    from lms.auth.views import bp as auth_bp
+    from lms.cases.views import bp as cases_bp
+    from lms.courses.views import bp as courses_bp
+    from lms.dashboard.views import bp as dashboard_bp
+    from lms.exams.manage_views import bp as exam_admin_bp
+    from lms.exams.views import bp as exams_bp
+    from lms.onboarding.views import bp as onboarding_bp
+    from lms.people.views import bp as people_bp
+    from lms.question_bank.views import bp as question_bank_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(exams_bp)
-    app.register_blueprint(people_bp)
-    app.register_blueprint(courses_bp)
-    app.register_blueprint(onboarding_bp)
-    from lms.cases import bp as cases_bp
-
-    app.register_blueprint(cases_bp)
-    from lms.assessments import bp as assessments_bp, manage_bp as exam_admin_bp
-
-    app.register_blueprint(assessments_bp)
-    app.register_blueprint(exam_admin_bp)
+    for blueprint in (auth_bp, dashboard_bp, question_bank_bp, people_bp, courses_bp, onboarding_bp,
+                      cases_bp, exams_bp, exam_admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
     """Attach the `lms <group> <command>` groups of every feature."""
+    from lms.cases.cli import cases_cli
     from lms.commands import dev_cli, setup_command
     from lms.courses.cli import content_cli
+    from lms.exams.cli import exams_cli
     from lms.onboarding.cli import onboarding_cli
     from lms.people.cli import users_cli
-    from lms.exams.cli import quizzes_cli
+    from lms.question_bank.cli import quizzes_cli
 
-    app.cli.add_command(quizzes_cli)
-    app.cli.add_command(content_cli)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(dev_cli)
-    app.cli.add_command(setup_command)
-    app.cli.add_command(onboarding_cli)
-    from lms.cases.cli import cases_cli
-
-    app.cli.add_command(cases_cli)
-    from lms.assessments.cli import exams_cli
-
-    app.cli.add_command(exams_cli)
+    for command in (quizzes_cli, content_cli, users_cli, dev_cli, setup_command, onboarding_cli, cases_cli,
+                    exams_cli):
+        app.cli.add_command(command)

@@ -71,9 +71,9 @@ def setup_command(ctx: click.Context, demo: bool):
     migrate_upgrade()
     click.echo("数据库已是最新结构。")
     # The same commands an operator runs by hand after changing content/ or quizzes/.
-    from lms.assessments.cli import sync_command as exams_sync
+    from lms.exams.cli import sync_command as exams_sync
     from lms.courses.cli import sync_command as content_sync
-    from lms.exams.cli import sync_command as quizzes_sync
+    from lms.question_bank.cli import sync_command as quizzes_sync
 
     ctx.invoke(content_sync, dry_run=False)
     ctx.invoke(quizzes_sync, dry_run=False)

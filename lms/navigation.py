@@ -19,10 +19,10 @@ NAV_ITEMS: list[NavEntry] = [
     NavEntry("课程", "courses.index"),
     NavEntry("入职进度", "onboarding.team", ("mentor", "manager", "hr", "admin")),
     NavEntry("案例库", "cases.list_cases"),
-    NavEntry("考试", "assessments.my_exams"),
+    NavEntry("考试", "exams.my_exams"),
     NavEntry("考试管理", "exam_admin.list_exams", ("manager", "hr", "admin")),
     NavEntry("人员管理", "people.list_people", ("hr", "admin")),
-    NavEntry("题库", "exams.list_questions", ("hr", "admin")),
+    NavEntry("题库", "question_bank.list_questions", ("hr", "admin")),
     NavEntry("导入人员", "people.import_people", ("hr", "admin")),
 ]
 

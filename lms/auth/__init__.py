@@ -1,3 +1,5 @@
-"""Sign-in, sign-out and passwords."""
+"""Sign-in, sign-out and passwords.
 
-from lms.auth.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

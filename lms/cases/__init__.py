@@ -1,3 +1,5 @@
-"""Case-review knowledge base (5.4): authoring, review workflow, search, ratings, sharing sessions."""
+"""Case-review knowledge base (5.4): authoring, review workflow, search, ratings, sharing sessions.
 
-from lms.cases.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

@@ -1,3 +1,5 @@
-"""The course built from the guide: reading, progress and search."""
+"""The course built from the guide: reading, progress and search.
 
-from lms.courses.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

@@ -1,3 +1,5 @@
-"""One dashboard page per role; later features add their panels."""
+"""One dashboard page per role; later features add their panels.
 
-from lms.dashboard.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

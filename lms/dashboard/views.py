@@ -40,7 +40,7 @@ def for_role(role: str):
     context = {}
     if role == "rep":
         context["onboarding"] = _onboarding_panel(current_user)
-        from lms.assessments.panel import exam_panel
+        from lms.exams.panel import exam_panel
 
         context["exam_panel"] = exam_panel(current_user)
     if role == "manager":

@@ -1,3 +1,5 @@
-"""Question bank (issue 5) and, later, quarterly exams: loader, GIFT, sync, check and browser."""
+"""Quarterly exams (5.1(4)): definitions, papers, attempts, grading, results, remediation, analysis, appeals.
 
-from lms.exams.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

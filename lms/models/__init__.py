@@ -9,8 +9,9 @@ from lms.models.users import (  # noqa: F401
     UserSession,
     utcnow,
 )
-from lms.models.courses import Lesson, LessonProgress, OnboardingReminder  # noqa: F401,E402
-from lms.models.exams import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
+from lms.models.courses import Lesson, LessonProgress  # noqa: F401,E402
+from lms.models.onboarding import OnboardingReminder  # noqa: F401,E402
+from lms.models.question_bank import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
 from lms.models.exams import (  # noqa: F401,E402
     Appeal, AppealDecision, AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, ExamItemCell,
     ExamItemTally, ExamOptionTally, ExamScoreCell,

@@ -1,4 +1,4 @@
-"""Lessons loaded from content/, reading progress, and onboarding reminders sent."""
+"""Lessons loaded from content/ and reading progress."""
 
 from __future__ import annotations
 
@@ -56,16 +56,3 @@ class LessonProgress(db.Model):
 
     lesson: Mapped[Lesson] = relationship()
     user: Mapped[User] = relationship()
-
-
-class OnboardingReminder(db.Model):
-    """A reminder e-mail that was sent; the unique key makes each one go out once."""
-
-    __tablename__ = "onboarding_reminder"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "recipient_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "due_soon" | "due_today" | "overdue"
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,3 +1,5 @@
-"""First-month onboarding (5.1(3)): the program, progress, team views and reminders."""
+"""First-month onboarding (5.1(3)): the program, progress, team views and reminders.
 
-from lms.onboarding.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

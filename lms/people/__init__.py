@@ -1,3 +1,5 @@
-"""People: HR's staff records, CSV import, and profiles."""
+"""People: HR's staff records, CSV import, and profiles.
 
-from lms.people.views import bp  # noqa: F401
+Blueprints live in views.py; the app factory imports them, so importing this
+package (for its loader or services) pulls in no views.
+"""

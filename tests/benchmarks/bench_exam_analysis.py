@@ -39,12 +39,12 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from lms import create_app
-from lms.assessments import attempts as attempt_service
-from lms.assessments import catalog, tallies
-from lms.assessments.definitions import load_definition
+from lms.exams import attempts as attempt_service
+from lms.exams import catalog, tallies
+from lms.exams.definitions import load_definition
 from lms.auth.service import hash_password
-from lms.exams.loader import load_banks
-from lms.exams.sync import sync_banks
+from lms.question_bank.loader import load_banks
+from lms.question_bank.sync import sync_banks
 from lms.extensions import db
 from lms.models import AttemptQuestion, AttemptResult, ExamAttempt, Question, User
 

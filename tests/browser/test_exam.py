@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from lms.assessments import catalog
-from lms.assessments.definitions import load_definition
+from lms.exams import catalog
+from lms.exams.definitions import load_definition
 from lms.courses.cli import sync_content
-from lms.exams.loader import load_banks
-from lms.exams.sync import sync_banks
+from lms.question_bank.loader import load_banks
+from lms.question_bank.sync import sync_banks
 from lms.extensions import db
 from lms.models import utcnow
 

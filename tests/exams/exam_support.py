@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.assessments import attempts, catalog, clock
-from lms.assessments.definitions import Draw, ExamDefinition
-from lms.exams.loader import load_banks
-from lms.exams.sync import sync_banks
+from lms.exams import attempts, catalog, clock
+from lms.exams.definitions import Draw, ExamDefinition
+from lms.question_bank.loader import load_banks
+from lms.question_bank.sync import sync_banks
 from lms.extensions import db as _db
 from lms.models import AttemptQuestion, Exam, ExamAttempt, Question, User, utcnow
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lms.assessments import attempts, clock, results
-from lms.assessments.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
-from lms.assessments.definitions import Draw
+from lms.exams import attempts, clock, results
+from lms.exams.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
+from lms.exams.definitions import Draw
 from lms.extensions import db
 from lms.models import AttemptResult, Exam, ExamAttempt, User
 
@@ -113,7 +113,7 @@ def test_bad_input_is_refused_and_stored_answers_are_kept(db, exam_factory, make
 
 
 def test_non_numeric_answer_to_numeric_question(db, app, exam_factory, make_user):
-    from lms.assessments.definitions import Draw
+    from lms.exams.definitions import Draw
 
     exam = exam_factory(draws=(Draw(count=5, points=Decimal(10), clause="2.4"),))
     rep = make_user()

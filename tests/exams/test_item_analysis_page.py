@@ -8,9 +8,9 @@ from flask import url_for
 from markupsafe import escape
 from sqlalchemy import select
 
-from lms.assessments import analysis
-from lms.assessments.manage_views import url_maker
-from lms.exams.loader import QUESTION_TYPES
+from lms.exams import analysis
+from lms.exams.manage_views import url_maker
+from lms.question_bank.loader import QUESTION_TYPES
 from lms.extensions import db as _db
 from lms.models import AttemptResult, Question
 
@@ -44,7 +44,7 @@ def _expected_rows(exam):
                                 for label, count, right in options) or "—"
         stem = question.stem if len(question.stem) <= 45 else question.stem[:39] + "…"
         rows.append((
-            ' class="flagged"' if item.flags else "", url_for("exams.show_question", key=question.key), question.key,
+            ' class="flagged"' if item.flags else "", url_for("question_bank.show_question", key=question.key), question.key,
             str(escape(stem)), url_for("courses.lesson", clause_id=question.clause), question.clause,
             QUESTION_TYPES[question.type], str(item.answered), f"{item.facility:.2f}", f"{item.discrimination:.2f}",
             shown_options, "".join(f'<span class="tag tag-warn">{flag}</span>' for flag in item.flags),
@@ -76,5 +76,5 @@ def test_item_analysis_page_rows_equal_the_definition(app, client, auth, make_us
 @pytest.mark.parametrize("value", ["g1.2-01", "a b", "条款", "x?y#z&q=1", "100%", "a/b", "~:@!$'()*+,;="])
 def test_url_maker_builds_what_url_for_builds(app, value):
     with app.test_request_context("/", base_url="http://lms.example/prefix"):
-        assert url_maker("exams.show_question", "key")(value) == url_for("exams.show_question", key=value)
+        assert url_maker("question_bank.show_question", "key")(value) == url_for("question_bank.show_question", key=value)
         assert url_maker("courses.lesson", "clause_id")(value) == url_for("courses.lesson", clause_id=value)

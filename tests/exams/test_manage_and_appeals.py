@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from lms.assessments import analysis, appeals, attempts, clock
-from lms.assessments.definitions import DefinitionError, load_definition, load_definitions
-from lms.assessments.errors import AppealError
+from lms.exams import analysis, appeals, attempts, clock
+from lms.exams.definitions import DefinitionError, load_definition, load_definitions
+from lms.exams.errors import AppealError
 from lms.extensions import db as _db
 from lms.models import Appeal, AttemptResult, User
 

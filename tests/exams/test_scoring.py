@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from lms.assessments.scoring import Item, grade, parse_number
+from lms.exams.scoring import Item, grade, parse_number
 
 D = Decimal
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import insert, select
 
-from lms.assessments import analysis, tallies
+from lms.exams import analysis, tallies
 from lms.extensions import db as _db
 from lms.models import (
     AttemptResult, ExamAttempt, ExamItemCell, ExamItemTally, ExamOptionTally, ExamScoreCell, Question, User, utcnow,

@@ -1,7 +1,7 @@
 """Item-analysis tallies: per question and whole-score bucket, per cell (exact score, attempt-id
 block) and question, option counts, and results per cell.
 
-Written by hand. The tallies are running totals kept by lms.assessments.tallies
+Written by hand. The tallies are running totals kept by lms.exams.tallies
 as results are written; existing results are counted with
 `lms exams rebuild-tallies` after upgrading. Two indexes on attempt_result
 serve the one read of results left on the analysis page (current results of

@@ -1,0 +1,152 @@
+"""Appeals (7.4): a rep appeals one question within 5 working days of the result; HR decides
+within 10 working days; an accepted appeal regrades every attempt that had the question.
+
+Working days are Monday to Friday minus the configured holidays
+(`EXAM_HOLIDAYS`, ISO dates); make-up working weekends are not modelled.
+Every decision is a fact (who, what, when, why), and so is every regrade: a
+new AttemptResult pointing at the one it supersedes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.exams import tallies
+from lms.exams.attempts import current_result, grade_attempt
+from lms.exams.errors import AppealError
+from lms.extensions import db
+from lms.models import (
+    Appeal, AppealDecision, AttemptQuestion, AttemptResult, ExamAdjustment, ExamAttempt, Question, User,
+)
+
+FILE_WITHIN = 5
+DECIDE_WITHIN = 10
+OUTCOMES = {"rejected": "驳回", "void": "作废该题（不计分，按其余题目折算为百分制）", "accept": "接受另一答案"}
+
+
+def add_working_days(start: date, days: int, holidays: frozenset[date] | set[date] = frozenset()) -> date:
+    """The date `days` working days after `start` (Mon–Fri, holidays skipped)."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            days -= 1
+    return current
+
+
+def published_on(attempt: ExamAttempt) -> date | None:
+    """The date the attempt's first result was published (graded)."""
+    first = db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt.id,
+                                                           AttemptResult.sequence == 1)).first()
+    return first.graded_at.date() if first else None
+
+
+def appeal_deadline(attempt: ExamAttempt, holidays=frozenset()) -> date | None:
+    """The last day the rep may appeal this attempt's result."""
+    published = published_on(attempt)
+    return add_working_days(published, FILE_WITHIN, holidays) if published else None
+
+
+def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, now: datetime,
+                holidays=frozenset()) -> Appeal:
+    """Record an appeal against the question at `position` of the person's finished attempt.
+
+    Raises AppealError (with the form field) when the attempt is not theirs
+    or not graded, the window has passed, the question is not on the paper,
+    the reason is too short, or this question was already appealed.
+    """
+    result = current_result(attempt)
+    if attempt.user_id != user.id or result is None:
+        raise AppealError("只能对自己已评分的考试提出申诉。")
+    last_day = appeal_deadline(attempt, holidays)
+    if now.date() > last_day:
+        raise AppealError(f"申诉期已过：成绩公布后 {FILE_WITHIN} 个工作日内（截至 {last_day}）可以申诉。")
+    slot = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
+                                                            AttemptQuestion.position == position)).first()
+    if slot is None:
+        raise AppealError("试卷中没有这道题。", "position")
+    if len((reason or "").strip()) < 5:
+        raise AppealError("请写明申诉理由（至少 5 个字）。", "reason")
+    appeal = Appeal(attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=user.id, question_id=slot.question_id,
+                    result_sequence=result.sequence, reason=reason.strip(), created_at=now,
+                    decide_by=add_working_days(now.date(), DECIDE_WITHIN, holidays))
+    try:
+        with db.session.begin_nested():
+            db.session.add(appeal)
+            db.session.flush()
+    except IntegrityError:
+        raise AppealError("您已对这道题提出过申诉。", "position") from None
+    return appeal
+
+
+def open_appeals() -> list[Appeal]:
+    """Appeals without a decision, oldest first."""
+    return list(db.session.scalars(select(Appeal).where(~Appeal.decision.has()).order_by(Appeal.created_at)))
+
+
+def decide_appeal(appeal: Appeal, hr: User, outcome: str, note: str, now: datetime, accepted: str = "") -> int:
+    """Record HR's decision; for "void" or "accept" add the adjustment and regrade.
+
+    Returns how many attempts got a new result. Raises AppealError for an
+    unknown outcome, a missing note, an invalid accepted answer or an
+    appeal already decided (also when two HR officers decide at once).
+    """
+    if outcome not in OUTCOMES:
+        raise AppealError("请选择处理结果。", "outcome")
+    if len((note or "").strip()) < 2:
+        raise AppealError("请写明处理理由。", "note")
+    question = db.session.get(Question, appeal.question_id)
+    accepted_spec = _accepted_spec(question, accepted) if outcome == "accept" else None
+    decision = AppealDecision(appeal_id=appeal.id, outcome=outcome, note=note.strip(), decided_by_id=hr.id,
+                              decided_at=now, late=now.date() > appeal.decide_by)
+    try:
+        with db.session.begin_nested():
+            db.session.add(decision)
+            db.session.flush()
+    except IntegrityError:
+        raise AppealError("这项申诉已经处理过了。") from None
+    if outcome == "rejected":
+        return 0
+    adjustment = ExamAdjustment(exam_id=appeal.exam_id, question_id=appeal.question_id, kind=outcome,
+                                accepted=accepted_spec, decision_id=decision.id, created_by_id=hr.id, created_at=now)
+    db.session.add(adjustment)
+    db.session.flush()
+    return regrade_question(appeal.exam_id, appeal.question_id, adjustment, now)
+
+
+def _accepted_spec(question: Question, accepted: str) -> dict:
+    text = (accepted or "").strip()
+    if not text:
+        raise AppealError("请填写要接受的答案。", "accepted")
+    if question.type in ("single", "multiple", "true_false"):
+        keys = sorted({part.strip().lower() for part in text.replace("，", ",").split(",") if part.strip()})
+        valid = {"true", "false"} if question.type == "true_false" else {c.key for c in question.choices}
+        if not keys or set(keys) - valid:
+            raise AppealError("选项应写成 a 或 a,c（可用：" + "、".join(sorted(valid)) + "）。", "accepted")
+        return {"choices": keys}
+    return {"text": text}
+
+
+def regrade_question(exam_id: int, question_id: int, adjustment: ExamAdjustment, now: datetime) -> int:
+    """Add a new result for every finished attempt of the exam whose paper had the question."""
+    attempts = db.session.scalars(
+        select(ExamAttempt).join(AttemptQuestion, AttemptQuestion.attempt_id == ExamAttempt.id)
+        .where(ExamAttempt.exam_id == exam_id, ExamAttempt.status == "finished",
+               AttemptQuestion.question_id == question_id)).all()
+    for attempt in attempts:
+        previous = current_result(attempt)
+        result = grade_attempt(attempt, reason="regrade", sequence=(previous.sequence + 1) if previous else 1, now=now)
+        result.supersedes_id = previous.id if previous else None
+        result.adjustment_id = adjustment.id
+        db.session.add(result)
+        tallies.record(result, previous)
+    db.session.flush()
+    return len(attempts)
+
+
+def appeals_of(attempt: ExamAttempt) -> list[Appeal]:
+    """The appeals filed on an attempt, with their decisions."""
+    return list(db.session.scalars(select(Appeal).where(Appeal.attempt_id == attempt.id).order_by(Appeal.id)))

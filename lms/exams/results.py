@@ -1,0 +1,260 @@
+"""Results: a person's attempts and best result, the review policy, the question-by-question
+review, and the managers' roster, team statistics and CSV.
+
+Only `review_items` reads correct answers, and views call it only when
+`review_allowed` says so; everything else carries scores, never keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.access import STAFF_ADMIN_ROLES
+from lms.exams.attempts import is_eligible
+from lms.question_bank.service import RepOption, RepQuestion, render_stem
+from lms.question_bank.loader import QUESTION_TYPES
+from lms.extensions import db
+from lms.models import AttemptQuestion, AttemptResult, Exam, ExamAttempt, User
+
+STATUS_LABELS = {"not_started": "未开始", "in_progress": "作答中", "passed": "通过", "failed": "未通过"}
+BANDS = (("<60", Decimal(0), Decimal(60)), ("60–69", Decimal(60), Decimal(70)), ("70–79", Decimal(70), Decimal(80)),
+         ("80–89", Decimal(80), Decimal(90)), ("90–100", Decimal(90), Decimal(101)))
+
+
+def latest_results(exam_id: int, user_ids: list[int] | None = None) -> dict[int, AttemptResult]:
+    """attempt id -> its current (highest sequence) result, for an exam (optionally some people)."""
+    stmt = select(AttemptResult).where(AttemptResult.exam_id == exam_id)
+    if user_ids is not None:
+        stmt = stmt.where(AttemptResult.user_id.in_(user_ids or [0]))
+    latest: dict[int, AttemptResult] = {}
+    for result in db.session.scalars(stmt.order_by(AttemptResult.attempt_id, AttemptResult.sequence)):
+        latest[result.attempt_id] = result
+    return latest
+
+
+def best_of(results: list[AttemptResult]) -> AttemptResult | None:
+    """The counting result: highest score, the earlier attempt on a tie."""
+    return max(results, key=lambda r: (r.score, -r.attempt_id), default=None)
+
+
+def best_result(exam: Exam, user: User) -> AttemptResult | None:
+    """The person's counting result for `exam` (best attempt), or None."""
+    return best_of(list(latest_results(exam.id, [user.id]).values()))
+
+
+def attempts_of(exam: Exam, user: User) -> list[tuple[ExamAttempt, AttemptResult | None]]:
+    """The person's attempts for `exam`, oldest first, with their current results."""
+    attempts = db.session.scalars(select(ExamAttempt).where(ExamAttempt.exam_id == exam.id,
+                                                            ExamAttempt.user_id == user.id).order_by(ExamAttempt.number))
+    latest = latest_results(exam.id, [user.id])
+    return [(attempt, latest.get(attempt.id)) for attempt in attempts]
+
+
+def review_allowed(exam: Exam, now: datetime) -> bool:
+    """Whether answers and correctness may be shown (the exam's review policy)."""
+    if exam.review_policy == "immediate":
+        return True
+    if exam.review_policy == "after_close":
+        return now >= exam.closes_at
+    return False
+
+
+def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> list[tuple[AttemptQuestion, RepQuestion]]:
+    """Slots of the paper with the rep's view of each question, options in this paper's order.
+
+    Built from stems and option texts only: nothing here says which option is right.
+    """
+    stmt = (select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
+            .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position)
+            .execution_options(populate_existing=True))
+    if positions is not None:
+        stmt = stmt.where(AttemptQuestion.position.in_(list(positions)))
+    pairs = []
+    for slot in db.session.scalars(stmt):
+        question = slot.question
+        texts = {choice.key: choice.text for choice in question.choices}
+        texts.update({"true": "正确", "false": "错误"} if question.type == "true_false" else {})
+        pairs.append((slot, RepQuestion(
+            key=str(slot.position), type=question.type, type_label=QUESTION_TYPES.get(question.type, question.type),
+            stem_html=_stem_html(question), options=tuple(RepOption(key, texts[key]) for key in slot.option_order),
+            unit=(question.answer or {}).get("unit", "") if question.type == "numeric" else "",
+            points=format(slot.points.normalize(), "f"),
+        )))
+    return pairs
+
+
+_stems: dict[tuple[int, str], object] = {}
+
+
+def _stem_html(question):
+    """The rendered stem, cached per process by question and content hash (Markdown + sanitiser cost ms)."""
+    key = (question.id, question.content_hash)
+    if key not in _stems:
+        if len(_stems) > 5000:
+            _stems.clear()
+        _stems[key] = render_stem(question)
+    return _stems[key]
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    position: int
+    rep: RepQuestion
+    response: dict | None
+    correct_keys: tuple[str, ...]
+    accepted: tuple[str, ...]
+    awarded: str
+    points: str
+    void: bool
+    clause: str
+    explanation: str
+    question_id: int
+
+
+def review_items(attempt: ExamAttempt, result: AttemptResult) -> list[ReviewItem]:
+    """Question-by-question review with the right answers. Only call when `review_allowed`."""
+    scored = {row[0]: row for row in result.items}
+    items = []
+    for slot, rep in paper_questions(attempt):
+        question = slot.question
+        spec = question.answer or {}
+        if question.type == "true_false":
+            correct = ("true" if spec.get("truth") else "false",)
+        else:
+            correct = tuple(choice.key for choice in question.choices if choice.correct)
+        accepted = tuple(a["text"] for a in spec.get("accepted", [])) + tuple(
+            f"{a['value']}" + (f" ± {a['tolerance']}" if a.get("tolerance") not in ("0", 0) else "") for a in spec.get("numeric", []))
+        row = scored.get(slot.question_id, [slot.question_id, "0", "0", "", False])
+        items.append(ReviewItem(slot.position, rep, slot.response, correct, accepted, row[1],
+                                format(slot.points.normalize(), "f"), bool(row[4]), question.clause,
+                                question.explanation, question.id))
+    return items
+
+
+# --- managers and HR ----------------------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    person: User
+    status: str
+    best: AttemptResult | None
+    attempts: int
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def people_in_scope(viewer: User) -> list[User]:
+    """Active people the viewer answers for: everyone for HR/admin, their team for a manager."""
+    stmt = select(User).where(User.active.is_(True)).order_by(User.team, User.employee_no)
+    if not viewer.has_role(*STAFF_ADMIN_ROLES):
+        stmt = stmt.where(User.manager_id == viewer.id)
+    return list(db.session.scalars(stmt))
+
+
+def roster(exam: Exam, viewer: User) -> list[RosterRow]:
+    """Every person in the viewer's scope who must sit `exam`, with status and best score."""
+    people = [person for person in people_in_scope(viewer) if is_eligible(exam, person)]
+    ids = [person.id for person in people]
+    attempts: dict[int, list[ExamAttempt]] = defaultdict(list)
+    for attempt in db.session.scalars(select(ExamAttempt).where(ExamAttempt.exam_id == exam.id)):
+        attempts[attempt.user_id].append(attempt)
+    by_user: dict[int, list[AttemptResult]] = defaultdict(list)
+    for result in latest_results(exam.id, ids if len(ids) < 500 else None).values():
+        by_user[result.user_id].append(result)
+    rows = []
+    for person in people:
+        best = best_of(by_user.get(person.id, []))
+        mine = attempts.get(person.id, [])
+        if best is not None:
+            status = "passed" if best.passed else "failed"
+        else:
+            status = "in_progress" if mine else "not_started"
+        if any(a.status == "in_progress" for a in mine) and (best is None or not best.passed):
+            status = "in_progress"
+        rows.append(RosterRow(person, status, best, len(mine)))
+    return rows
+
+
+@dataclass
+class TeamStats:
+    team: str
+    eligible: int = 0
+    finished: int = 0
+    passed: int = 0
+    bands: list[int] = field(default_factory=lambda: [0] * len(BANDS))
+
+    @property
+    def pass_rate(self) -> Decimal:
+        """Passed / finished, as a percentage (0 when nobody finished yet)."""
+        return (Decimal(self.passed) * 100 / self.finished).quantize(Decimal("0.1")) if self.finished else Decimal(0)
+
+
+def team_stats(rows: list[RosterRow]) -> list[TeamStats]:
+    """Pass rate and score bands per team, from a roster."""
+    teams: dict[str, TeamStats] = {}
+    for row in rows:
+        stats = teams.setdefault(row.person.team or "未分组", TeamStats(row.person.team or "未分组"))
+        stats.eligible += 1
+        if row.best is not None:
+            stats.finished += 1
+            stats.passed += row.best.passed
+            stats.bands[next(i for i, (_, low, high) in enumerate(BANDS) if low <= row.best.score < high)] += 1
+    return sorted(teams.values(), key=lambda s: s.team)
+
+
+def pass_rate_chart(stats: list[TeamStats]) -> dict:
+    """Geometry of a horizontal bar chart of pass rates (server-rendered SVG, attributes only)."""
+    row_height, label_width, bar_width = 28, 130, 360
+    bars = []
+    for index, team in enumerate(stats):
+        y = 10 + index * row_height
+        bars.append({"label": team.team, "y": y, "text_y": y + 15, "width": round(float(team.pass_rate) * bar_width / 100, 1),
+                     "value": f"{team.pass_rate}%（{team.passed}/{team.finished}）", "value_x": label_width + bar_width + 8})
+    return {"height": 20 + row_height * len(stats), "width": label_width + bar_width + 150, "x": label_width,
+            "bar_width": bar_width, "bars": bars, "mark_x": label_width + bar_width * 0.8}
+
+
+def distribution_chart(stats: list[TeamStats]) -> dict:
+    """Geometry of grouped columns: for each team, how many best scores fall in each band."""
+    column, gap, height = 14, 26, 120
+    peak = max([max(team.bands) for team in stats] + [1])
+    groups = []
+    for index, team in enumerate(stats):
+        x0 = 40 + index * (column * len(BANDS) + gap)
+        columns = [{"x": x0 + i * column, "height": round(count * height / peak, 1),
+                    "y": 10 + height - round(count * height / peak, 1), "band": i, "count": count,
+                    "label": BANDS[i][0]} for i, count in enumerate(team.bands)]
+        groups.append({"team": team.team, "columns": columns, "label_x": x0, "label_y": height + 28})
+    return {"width": 60 + len(stats) * (column * len(BANDS) + gap), "height": height + 40, "base_y": height + 10,
+            "groups": groups, "bands": [band[0] for band in BANDS]}
+
+
+def roster_csv(exam: Exam, rows: list[RosterRow]) -> str:
+    """The roster as CSV text (UTF-8 with BOM added by the view, for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["考试", "工号", "姓名", "团队", "状态", "最高分", "是否通过", "作答次数", "交卷时间（UTC）"])
+    for row in rows:
+        best = row.best
+        writer.writerow([exam.key, _cell(row.person.employee_no), _cell(row.person.name), _cell(row.person.team or ""),
+                         row.status_label,
+                         f"{best.score:f}" if best else "", ("是" if best.passed else "否") if best else "", row.attempts,
+                         best.graded_at.strftime("%Y-%m-%d %H:%M") if best else ""])
+    return out.getvalue()
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,173 @@
+"""Grading, as a pure calculator: exact decimals in, a `Grade` out. No database, no Flask.
+
+Rules (issue 6, 4):
+- single choice and true/false: full points for the right option, else 0;
+- multiple choice: all-or-nothing by default (exactly the right set); with
+  `partial_credit` the chosen options' weights add up (clamped to 0–100 %);
+- short answer: compared after `normalise` (width, case, spaces, script), as
+  the bank's own check does; numeric: |answer − value| ≤ tolerance;
+- weighted short/numeric answers below 100 % count only with `partial_credit`;
+- appeal adjustments: a voided question leaves both sides of the sum, an
+  accepted answer earns full points.
+Score = awarded / possible × 100, rounded half-up to 0.01 for display; pass
+is decided on the exact fraction (awarded × 100 ≥ pass mark × possible), so
+79.995 never rounds into a pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from lms.question_bank.normalise import normalise
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+ONE = Decimal(1)
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One question of a paper with everything needed to grade it."""
+
+    ref: int
+    type: str
+    points: Decimal
+    chapter: str
+    clause: str
+    response: dict | None
+    choices: dict = field(default_factory=dict)  # key -> (correct, weight %)
+    answer: dict = field(default_factory=dict)  # Question.answer spec
+    void: bool = False
+    also_accepted: tuple = ()  # responses accepted by appeal decisions
+
+
+@dataclass(frozen=True)
+class ItemGrade:
+    ref: int
+    awarded: Decimal
+    fraction: Decimal
+    chosen: str  # option keys chosen ("" for text answers)
+    void: bool
+
+
+@dataclass(frozen=True)
+class Grade:
+    score: Decimal
+    awarded: Decimal
+    possible: Decimal
+    passed: bool
+    breakdown: dict  # chapter -> {"awarded": str, "possible": str}
+    items: tuple[ItemGrade, ...]
+
+    def missed_clauses(self, clauses: dict) -> list[str]:
+        """Clauses (ref -> clause given) of the questions not fully right, void ones excluded."""
+        return sorted({clauses[item.ref] for item in self.items if not item.void and item.fraction < ONE})
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A typed number as Decimal (full-width digits, a comma for thousands, a trailing % allowed)."""
+    import unicodedata
+
+    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", "").rstrip("%").strip()
+    try:
+        number = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _chosen(response: dict | None) -> list[str]:
+    return [str(key) for key in (response or {}).get("choices", [])]
+
+
+def _text(response: dict | None) -> str:
+    return str((response or {}).get("text", ""))
+
+
+def fraction_for(item: Item, partial_credit: bool) -> Decimal:
+    """The share (0–1) of the points `item`'s response earns."""
+    if item.response is None:
+        return ZERO
+    for accepted in item.also_accepted:
+        if _matches_accepted(item, accepted):
+            return ONE
+    if item.type in ("single", "multiple"):
+        chosen = set(_chosen(item.response))
+        right = {key for key, (correct, _) in item.choices.items() if correct}
+        if chosen == right:
+            return ONE
+        if item.type == "multiple" and partial_credit and chosen <= set(item.choices):
+            total = sum((Decimal(str(item.choices[key][1])) for key in chosen), ZERO)
+            return min(ONE, max(ZERO, total / HUNDRED))
+        return ZERO
+    if item.type == "true_false":
+        return ONE if _chosen(item.response) == [("true" if item.answer.get("truth") else "false")] else ZERO
+    if item.type == "short":
+        given = normalise(_text(item.response))
+        weights = [Decimal(str(a["weight"])) for a in item.answer.get("accepted", []) if normalise(a["text"]) == given]
+        return _best(weights, partial_credit)
+    if item.type == "numeric":
+        number = parse_number(_text(item.response))
+        if number is None:
+            return ZERO
+        weights = [Decimal(str(a["weight"])) for a in item.answer.get("numeric", [])
+                   if abs(number - Decimal(str(a["value"]))) <= Decimal(str(a["tolerance"]))]
+        return _best(weights, partial_credit)
+    return ZERO
+
+
+def _best(weights: list[Decimal], partial_credit: bool) -> Decimal:
+    if not weights:
+        return ZERO
+    best = max(weights)
+    if best >= HUNDRED:
+        return ONE
+    return best / HUNDRED if partial_credit and best > 0 else ZERO
+
+
+def _matches_accepted(item: Item, accepted: dict) -> bool:
+    if "choices" in accepted:
+        return sorted(_chosen(item.response)) == sorted(accepted["choices"])
+    if item.type == "numeric":
+        mine, theirs = parse_number(_text(item.response)), parse_number(str(accepted.get("text", "")))
+        return mine is not None and mine == theirs
+    return normalise(_text(item.response)) == normalise(str(accepted.get("text", "")))
+
+
+def grade(items: list[Item], pass_mark: Decimal, partial_credit: bool = False) -> Grade:
+    """Grade a paper: per-item points, the score out of 100, pass, and the chapter breakdown."""
+    graded, breakdown = [], {}
+    awarded_total = possible_total = ZERO
+    for item in items:
+        fraction = ZERO if item.void else fraction_for(item, partial_credit)
+        awarded = item.points * fraction
+        graded.append(ItemGrade(item.ref, awarded, fraction, "".join(sorted(_chosen(item.response))), item.void))
+        if item.void:
+            continue
+        awarded_total += awarded
+        possible_total += item.points
+        chapter = breakdown.setdefault(item.chapter, [ZERO, ZERO])
+        chapter[0] += awarded
+        chapter[1] += item.points
+    if possible_total:
+        exact = awarded_total * HUNDRED / possible_total
+        passed = awarded_total * HUNDRED >= pass_mark * possible_total
+    else:
+        exact, passed = HUNDRED, True
+    return Grade(
+        score=exact.quantize(CENT, rounding=ROUND_HALF_UP),
+        awarded=awarded_total, possible=possible_total, passed=passed,
+        breakdown={chapter: {"awarded": _s(a), "possible": _s(p)}
+                   for chapter, (a, p) in sorted(breakdown.items(), key=lambda kv: _chapter_key(kv[0]))},
+        items=tuple(graded),
+    )
+
+
+def _s(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _chapter_key(chapter: str):
+    return (0, int(chapter)) if chapter.isdigit() else (1, chapter)

@@ -1,0 +1,85 @@
+"""GIFT import (every construct, refusals, errors with lines) and export round trips."""
+
+from decimal import Decimal
+
+import pytest
+
+from lms.question_bank.gift import BLANK, parse_gift, write_gift
+from lms.question_bank.loader import BankLoadError, load_bank, load_banks
+
+from .conftest import DATA
+
+REPO_QUIZZES = DATA.parents[2] / "quizzes"
+
+
+def _by_name(items):
+    return {item.name: item for item in items}
+
+
+def test_every_construct_of_the_fixture_is_imported():
+    items = parse_gift((DATA / "gift" / "all_constructs.gift").read_text(encoding="utf-8"), "all.gift", "imp")
+    named = _by_name(items)
+    assert len(items) == 10
+    choice = named["严重投诉"]
+    assert choice.category == "$course$/销售规范/投诉"
+    assert choice.question.id == "g-choice" and choice.question.tags == ("投诉", "时效")
+    assert choice.question.type == "single" and choice.question.text_format == "markdown"
+    assert choice.question.stem == "严重投诉应在多长时间内**响应**？"
+    assert [c.correct for c in choice.question.choices] == [True, False, False]
+    assert choice.question.choices[1].feedback == "这是一般投诉的时效。"
+    assert choice.question.explanation == "见 2.1 投诉处理时效标准。"
+    multi = named["多选"].question
+    assert multi.type == "multiple" and multi.text_format == "html"
+    assert [c.weight for c in multi.choices] == [Decimal(50), Decimal(50), Decimal(-100)]
+    assert [c.correct for c in multi.choices] == [True, True, False]
+    missing = named["缺词"].question
+    assert missing.stem == f"销售团队会议应提前 {BLANK} 分钟进入会议室。" and missing.type == "single"
+    true_false = named["判断"].question
+    assert (true_false.type, true_false.truth, true_false.text_format) == ("true_false", True, "plain")
+    assert true_false.feedback_wrong.startswith("再读") and true_false.feedback_right == "对，含 80 分。"
+    assert true_false.explanation == "5.1(4)"
+    assert named["判断2"].question.truth is False
+    short = named["简答"].question
+    assert short.type == "short" and named["简答"].category.endswith("数值")
+    assert [(a.text, a.weight) for a in short.accepted] == [("季度", 100), ("三个月", 50), ("每季度", 100)]
+    assert short.accepted[1].feedback == "意思对"
+    tolerance = named["误差"].question.numeric[0]
+    assert (tolerance.value, tolerance.tolerance) == (15, Decimal("0.5"))
+    span = named["区间"].question
+    assert (span.numeric[0].value, span.numeric[0].tolerance, span.explanation) == (4, 1, "建议 3-5 分钟")
+    several = named["多个数值"].question.numeric
+    assert [(a.value, a.tolerance, a.weight, a.feedback) for a in several] == [(70, 0, 100, "正确"), (69, 1, 50, "接近")]
+    escaped = named["转义 a:b"].question
+    assert escaped.id.startswith("imp-") and escaped.stem == "公式 1 + 1 = 2 ~ 约等 # 号 {括号}\n第二行"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "line", "fragment"),
+    [("unclosed.gift", 3, "没有闭合"), ("matching.gift", 1, "匹配题"), ("essay.gift", 1, "问答题")],
+)
+def test_refused_and_broken_questions_name_file_and_line(fixture, line, fragment):
+    with pytest.raises(BankLoadError) as info:
+        parse_gift((DATA / "gift" / fixture).read_text(encoding="utf-8"), fixture)
+    error = info.value.errors[0]
+    assert fragment in error.message and error.line == line and error.file == fixture
+    assert len(info.value.errors) == 1  # the good questions around it are fine, but nothing is returned
+
+
+def test_description_without_answers_is_refused():
+    with pytest.raises(BankLoadError, match="描述题"):
+        parse_gift("只是一段说明文字。\n")
+
+
+def test_sample_bank_round_trips_through_gift():
+    bank = load_bank(DATA / "quizzes" / "sample")
+    back = parse_gift(write_gift([("sample/all", bank.questions)]))
+    assert [item.question for item in back] == list(bank.questions)
+    assert all(item.category == "sample/all" for item in back)
+
+
+def test_shipped_bank_export_imports_back_to_the_same_questions():
+    banks = load_banks(REPO_QUIZZES)
+    questions = [question for bank in banks for question in bank.questions]
+    text = write_gift([("guide", questions)])
+    assert text.count("\n::") == len(questions)  # one ::name:: line per question
+    assert [item.question for item in parse_gift(text)] == questions
