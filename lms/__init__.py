@@ -16,7 +16,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _load_config(app, test_config)
     _check_production_settings(app)
 
-    from lms import database, extensions, security, views, errors
+    from lms import clock, database, errors, extensions, security, views
+
+    clock.init_app(app)
 
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(Path(__file__).parent / "migrations"))

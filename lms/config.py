@@ -42,6 +42,14 @@ class DefaultConfig:
 
     PEOPLE_PER_PAGE = 50
 
+    # The one zone for every time a person sees and every calendar-day count
+    # (lms/clock.py). Timestamps are stored in UTC whatever this says.
+    TIMEZONE = "Asia/Shanghai"
+    # Company-specific days on top of China's statutory calendar (with 调休),
+    # as ISO dates: extra days off, and extra working days.
+    COMPANY_HOLIDAYS: tuple = ()
+    COMPANY_WORKDAYS: tuple = ()
+
     # Onboarding (5.1(3)): the team page lists people hired this many days ago or later.
     ONBOARDING_WINDOW_DAYS = 90
 

@@ -7,7 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from lms.exams import attempts, catalog, clock, tallies
+from lms import clock
+from lms.exams import attempts, catalog, tallies
 from lms.exams.definitions import DefinitionError, load_definitions
 from lms.extensions import db
 from lms.models import Exam

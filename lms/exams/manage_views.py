@@ -9,7 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.access import STAFF_ADMIN_ROLES, roles_required
-from lms.exams import analysis, appeals, catalog, clock, results
+from lms import clock
+from lms.exams import analysis, appeals, catalog, results
 from lms.exams.errors import AppealError
 from lms.exams.forms import DecisionForm, RosterFilterForm
 from lms.question_bank.loader import QUESTION_TYPES

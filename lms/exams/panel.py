@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lms.exams import catalog, clock, remediation
+from lms import clock
+from lms.exams import catalog, remediation
 from lms.models import User
 
 

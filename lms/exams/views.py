@@ -13,7 +13,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from lms.access import can_view_person
-from lms.exams import appeals, attempts, catalog, clock, remediation, results
+from lms import clock
+from lms.exams import appeals, attempts, catalog, remediation, results
 from lms.exams.errors import AppealError, AttemptFinished, ExamError, UnknownQuestion
 from lms.exams.forms import AppealForm, ConfirmForm, answers_from_form
 from lms.database import end_read, reads_first

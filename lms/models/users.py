@@ -8,6 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms import clock
 from lms.extensions import db
 
 ROLE_LABELS = {
@@ -21,8 +22,8 @@ ROLES = tuple(ROLE_LABELS)
 
 
 def utcnow() -> datetime:
-    """Naive UTC now: both databases store it the same way."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Naive UTC now, from the one clock (`lms.clock.now`, which tests may freeze)."""
+    return clock.now()
 
 
 class User(UserMixin, db.Model):

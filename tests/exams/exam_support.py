@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms.exams import attempts, catalog, clock
+from lms import clock
+from lms.exams import attempts, catalog
 from lms.exams.definitions import Draw, ExamDefinition
 from lms.question_bank.loader import load_banks
 from lms.question_bank.sync import sync_banks

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lms.exams import attempts, clock, results
+from lms import clock
+from lms.exams import attempts, results
 from lms.exams.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
 from lms.exams.definitions import Draw
 from lms.extensions import db

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from lms.exams import analysis, appeals, attempts, clock
+from lms import clock
+from lms.exams import analysis, appeals, attempts
 from lms.exams.definitions import DefinitionError, load_definition, load_definitions
 from lms.exams.errors import AppealError
 from lms.extensions import db as _db

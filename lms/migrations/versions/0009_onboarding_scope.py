@@ -1,0 +1,23 @@
+"""Onboarding applies from a configured start date; HR can exempt a person.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-01 20:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    pass
+
+
+def downgrade():
+    pass
