@@ -12,18 +12,14 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.extensions import db
+from lms.domain import DomainError
 from lms.models import PasswordReset, User, UserSession, utcnow
 
 
-class AuthError(Exception):
-    """A sign-in or password rule was broken; the message is shown to the person.
+class AuthError(DomainError):
+    """A sign-in or password rule was broken; the message is shown beside `field` (the new password by default)."""
 
-    `field` names the form field the message belongs beside.
-    """
-
-    def __init__(self, message: str, field: str = "new_password"):
-        super().__init__(message)
-        self.field = field
+    field = "new_password"
 
 
 # Checked against when no such user exists, so that an unknown account costs

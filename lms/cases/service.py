@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lms.cases import search
 from lms.extensions import db
+from lms.domain import DomainError
 from lms.models import User, utcnow
 from lms.models.cases import (
     CASE_OUTCOME_LABELS,
@@ -56,12 +57,8 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 _CLAUSE_CACHE: dict[tuple[str, int], frozenset[str] | None] = {}
 
 
-class CaseError(Exception):
+class CaseError(DomainError):
     """A case-review rule is broken; `field` names the form field, or is None."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

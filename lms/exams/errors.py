@@ -1,7 +1,9 @@
 """Domain errors of the exam services; views turn them into Chinese messages."""
 
+from lms.domain import DomainError
 
-class ExamError(Exception):
+
+class ExamError(DomainError):
     """A rule of the exam stopped the action; `str(error)` is the message for the person."""
 
     status = 409
@@ -34,6 +36,4 @@ class UnknownQuestion(ExamError):
 
 
 class AppealError(ExamError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+    """An appeal rule was broken (window passed, question not on the paper, reason too short …)."""

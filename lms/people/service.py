@@ -7,18 +7,18 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 
+from lms.domain import DomainError
 from lms.extensions import db
 from lms.models import ROLES, User
 
 FIELD_LIMITS = {"employee_no": 32, "name": 64, "email": 254, "team": 64}
 
 
-class PersonError(Exception):
-    """A person's data breaks a rule; `field` names the offending field."""
+class PersonError(DomainError):
+    """A person's data breaks a rule; `field` names the offending field (given first, as the form reads it)."""
 
     def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 @dataclass
