@@ -13,7 +13,8 @@ from lms.models.courses import Lesson, LessonProgress  # noqa: F401,E402
 from lms.models.onboarding import OnboardingReminder  # noqa: F401,E402
 from lms.models.question_bank import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
 from lms.models.exams import (  # noqa: F401,E402
-    Appeal, AppealDecision, AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, ExamItemCell,
+    Appeal, AppealDecision, AppealOutcome, AttemptQuestion, AttemptStatus, FinishReason, AttemptResult, Exam, ExamAdjustment, ExamAttempt, ExamItemCell,
     ExamItemTally, ExamOptionTally, ExamScoreCell,
 )
-from lms.models.cases import CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402
+from lms.models.cases import CaseStatus, CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402
+from lms.models.audit import AUDIT_ACTION_LABELS, AuditAction, AuditEntry  # noqa: F401,E402

@@ -11,6 +11,7 @@ overwriting it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -32,11 +33,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.extensions import db
 from lms.models.users import User, utcnow
 
+class CaseStatus(StrEnum):
+    """A case review's workflow state (5.4): written, awaiting approval, published, archived."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
 CASE_STATUS_LABELS = {
-    "draft": "草稿",
-    "submitted": "待审核",
-    "published": "已发布",
-    "archived": "已归档",
+    CaseStatus.DRAFT: "草稿",
+    CaseStatus.SUBMITTED: "待审核",
+    CaseStatus.PUBLISHED: "已发布",
+    CaseStatus.ARCHIVED: "已归档",
 }
 CASE_OUTCOME_LABELS = {"success": "成功", "failure": "失败"}
 # Customer segments of 4.3.
@@ -75,7 +85,7 @@ class CaseReview(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
     # The state of the newest version: draft → submitted → published → archived.
-    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.DRAFT.value, index=True)
     # Which version readers see; None until first approved.
     published_number: Mapped[int | None] = mapped_column(Integer)
     first_published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)

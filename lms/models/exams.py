@@ -19,6 +19,7 @@ Design notes:
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -32,6 +33,28 @@ from lms.models.users import User, utcnow
 
 
 from lms.models.question_bank import Question, QuestionChoice  # noqa: F401
+
+
+class AttemptStatus(StrEnum):
+    """Where an attempt stands: taking answers, or finished (graded once)."""
+
+    IN_PROGRESS = "in_progress"
+    FINISHED = "finished"
+
+
+class FinishReason(StrEnum):
+    """Why an attempt finished: the rep submitted it, or its deadline passed."""
+
+    SUBMITTED = "submitted"
+    DEADLINE = "deadline"
+
+
+class AppealOutcome(StrEnum):
+    """HR's decision on an appeal."""
+
+    REJECTED = "rejected"
+    VOID = "void"
+    ACCEPT = "accept"
 
 
 class Exam(db.Model):
@@ -78,12 +101,12 @@ class ExamAttempt(db.Model):
     exam_id: Mapped[int] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"), index=True)
     number: Mapped[int] = mapped_column(Integer)  # 1, 2 … per person and exam
-    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress | finished
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.IN_PROGRESS.value)
     started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     deadline_at: Mapped[datetime] = mapped_column(DateTime)
     saved_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    finish_reason: Mapped[str | None] = mapped_column(String(16))  # submitted | deadline
+    finish_reason: Mapped[str | None] = mapped_column(String(16))  # a FinishReason
 
     exam: Mapped[Exam] = relationship()
     questions: Mapped[list[AttemptQuestion]] = relationship(
@@ -181,7 +204,7 @@ class AppealDecision(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     appeal_id: Mapped[int] = mapped_column(ForeignKey("exam_appeal.id", ondelete="RESTRICT"), unique=True)
-    outcome: Mapped[str] = mapped_column(String(16))  # rejected | void | accept
+    outcome: Mapped[str] = mapped_column(String(16))  # an AppealOutcome
     note: Mapped[str] = mapped_column(Text)
     decided_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="RESTRICT"))
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
