@@ -14,7 +14,10 @@ Everything that asks "what time is it", "what day is it for the person" or
   maintained ``chinese-calendar`` package, adjusted by company-specific
   days in configuration (``COMPANY_HOLIDAYS``, ``COMPANY_WORKDAYS``: ISO
   dates). A date outside the years the package knows raises
-  `CalendarUnknown` instead of guessing Monday to Friday.
+  `CalendarUnknown` instead of guessing Monday to Friday, until either a
+  newer chinese-calendar knows the year or the operator lists the year in
+  ``COMPANY_CALENDAR_YEARS`` and enters that year's published schedule in
+  the two lists (the State Council publishes it each November or December).
 
 Tests move time by patching `now` (``monkeypatch.setattr(clock, "now", …)``):
 every caller looks it up through the module at call time. The settings are
@@ -42,7 +45,8 @@ class CalendarUnknown(ValueError):
         self.day = day
         super().__init__(
             f"工作日历不包含 {day.year} 年（{day.isoformat()}）：请升级 chinese-calendar，"
-            "或在配置 COMPANY_HOLIDAYS / COMPANY_WORKDAYS 中补充该年的假日与调休安排。"
+            f"或在配置 COMPANY_CALENDAR_YEARS 中加入 {day.year}，"
+            "并在 COMPANY_HOLIDAYS / COMPANY_WORKDAYS 中填入该年的放假与调休安排。"
         )
 
 
@@ -53,6 +57,8 @@ class ClockSettings:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_TIMEZONE))
     company_holidays: frozenset[date] = frozenset()
     company_workdays: frozenset[date] = frozenset()
+    # Years the library does not know yet whose schedule the configuration gives in full.
+    company_years: frozenset[int] = frozenset()
 
 
 def settings_from_config(config) -> ClockSettings:
@@ -62,14 +68,38 @@ def settings_from_config(config) -> ClockSettings:
         zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"LMS_TIMEZONE={name!r} 不是有效的时区名（例如 Asia/Shanghai）") from error
-    return ClockSettings(zone=zone, company_holidays=_dates(config.get("COMPANY_HOLIDAYS", ())),
-                         company_workdays=_dates(config.get("COMPANY_WORKDAYS", ())))
+    holidays = _dates("COMPANY_HOLIDAYS", config.get("COMPANY_HOLIDAYS", ()))
+    workdays = _dates("COMPANY_WORKDAYS", config.get("COMPANY_WORKDAYS", ()))
+    if both := holidays & workdays:
+        raise ValueError(f"COMPANY_HOLIDAYS 与 COMPANY_WORKDAYS 不能同时包含 {min(both).isoformat()}")
+    return ClockSettings(zone=zone, company_holidays=holidays, company_workdays=workdays,
+                         company_years=_years(config.get("COMPANY_CALENDAR_YEARS", ())))
 
 
-def _dates(values) -> frozenset[date]:
-    if isinstance(values, str):
-        values = [part for part in values.replace(",", " ").split() if part]
-    return frozenset(value if isinstance(value, date) else date.fromisoformat(str(value)) for value in values)
+def _items(values) -> list:
+    # LMS_* variables arrive as JSON when they parse as JSON, else as a plain string "a, b c".
+    if isinstance(values, str | int):
+        return [part for part in str(values).replace(",", " ").split() if part]
+    return list(values or ())
+
+
+def _dates(key: str, values) -> frozenset[date]:
+    found = set()
+    for value in _items(values):
+        if isinstance(value, datetime) or not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError as error:
+                raise ValueError(f"{key} 中的 {value!r} 不是日期，应写作 2026-10-10 这样的 ISO 日期") from error
+        found.add(value)
+    return frozenset(found)
+
+
+def _years(values) -> frozenset[int]:
+    try:
+        return frozenset(int(str(value)) for value in _items(values))
+    except ValueError as error:
+        raise ValueError(f"COMPANY_CALENDAR_YEARS 应为年份列表，如 [2027]：{values!r}") from error
 
 
 def init_app(app) -> None:
@@ -81,7 +111,8 @@ def init_app(app) -> None:
 
 def settings() -> ClockSettings:
     """The settings of the current app, or the defaults outside one."""
-    from flask import current_app  # imported here so pure modules can use the clock without Flask
+    # Imported here so that importing the clock (loaders, pure code) does not import Flask.
+    from flask import current_app
 
     if current_app:
         found = current_app.extensions.get("lms_clock")
@@ -174,14 +205,19 @@ def is_working_day(day: date) -> bool:
     """Whether `day` is a working day: China's statutory calendar with 调休, then company days.
 
     Raises CalendarUnknown for a year the calendar does not cover, unless the
-    company configuration names that very day.
+    company configuration names that very day or gives that year in full.
     """
     current = settings()
     if day in current.company_workdays:
         return True
     if day in current.company_holidays:
         return False
-    return _statutory_working_day(day)
+    try:
+        return _statutory_working_day(day)
+    except CalendarUnknown:
+        if day.year not in current.company_years:
+            raise
+        return day.weekday() < 5  # the configured lists carry that year's holidays and 调休
 
 
 @lru_cache(maxsize=4096)

@@ -49,6 +49,10 @@ class DefaultConfig:
     # as ISO dates: extra days off, and extra working days.
     COMPANY_HOLIDAYS: tuple = ()
     COMPANY_WORKDAYS: tuple = ()
+    # Years chinese-calendar does not know yet (it covers 2004-2026 in 1.11) whose
+    # published schedule is entered in the two lists above: other days of such a
+    # year count Monday to Friday. Any other unknown year is an error, not a guess.
+    COMPANY_CALENDAR_YEARS: tuple = ()
 
     # Onboarding (5.1(3)): the team page lists people hired this many days ago or later.
     ONBOARDING_WINDOW_DAYS = 90
