@@ -1,11 +1,10 @@
 """Case knowledge base pages: search, read, write, review, rate, and the monthly sharing session."""
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms import clock
 from lms.access import get_owned_or_404, roles_required
 from lms.cases import search, service
 from lms.cases.forms import CaseForm, CommentForm, RatingForm, SearchForm, SessionForm
@@ -325,11 +324,11 @@ def show_session(session_id: int):
 def _session_form(session: SharingSession | None) -> SessionForm:
     form = SessionForm(obj=session)
     if request.method == "GET":
-        form.month.data = session.month if session else service.default_month(date.today())
+        form.month.data = session.month if session else service.default_month(clock.today())
         form.case_ids.data = [row.case_id for row in session.case_rows] if session else []
         form.expected_ids.data = [row.user_id for row in session.attendance_rows] if session else []
         form.attended_ids.data = [row.user_id for row in session.attendance_rows if row.attended] if session else []
-    month = form.month.data if service.MONTH.fullmatch(form.month.data or "") else service.default_month(date.today())
+    month = form.month.data if service.MONTH.fullmatch(form.month.data or "") else service.default_month(clock.today())
     candidates = service.session_case_candidates(month)
     picked = {c.id for c in candidates}
     extra = [(row.case_id, row.case.latest.title) for row in (session.case_rows if session else []) if row.case_id not in picked]
