@@ -107,6 +107,6 @@ def sync_content(directory: Path, dry_run: bool = False) -> str:
     report = sync_course(course, dry_run=dry_run)
     if dry_run:
         db.session.rollback()
-        return "课程同步预览（未写入）：" + report.summary()
+        return "课程同步预览（未写入）：" + report.summary
     db.session.commit()
-    return "课程已同步：" + report.summary()
+    return "课程已同步：" + report.summary

@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from sqlalchemy import select
 
+from lms import clock
 from lms.courses import loader
 from lms.extensions import db
-from lms.models import Lesson, utcnow
-
-
-@dataclass
-class SyncReport:
-    """What a sync did (or, on a dry run, would do), by clause id."""
-
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return (
-            f"新增 {len(self.created)}，更新 {len(self.updated)}，"
-            f"未变 {len(self.unchanged)}，停用 {len(self.retired)}"
-        )
+from lms.models import Lesson
+from lms.sync import SyncReport, Upsert, upsert_and_retire
 
 
 def lesson_row_values(lesson: loader.Lesson, chapter_title: str) -> dict:
@@ -57,28 +41,20 @@ def sync_lessons(rows: list[tuple[str, dict]], dry_run: bool = False) -> SyncRep
     A retired lesson that reappears is brought back. Flushes, never commits;
     with `dry_run` nothing is changed in the session.
     """
-    report = SyncReport()
     existing = {row.clause_id: row for row in db.session.scalars(select(Lesson))}
-    seen = set()
-    for clause_id, values in rows:
-        seen.add(clause_id)
-        row = existing.get(clause_id)
-        if row is None:
-            report.created.append(clause_id)
-            if not dry_run:
-                db.session.add(Lesson(clause_id=clause_id, **values))
-        elif row.source_hash == values["source_hash"] and row.position == values["position"] and not row.retired:
-            report.unchanged.append(clause_id)
-        else:
-            report.updated.append(clause_id)
-            if not dry_run:
-                for name, value in values.items():
-                    setattr(row, name, value)
-                row.retired_at = None
-    for clause_id, row in existing.items():
-        if clause_id not in seen and not row.retired:
-            report.retired.append(clause_id)
-            if not dry_run:
-                row.retired_at = utcnow()
+    how = Upsert(
+        unchanged=lambda row, values: row.source_hash == values["source_hash"] and row.position == values["position"],
+        create=lambda clause_id, values: db.session.add(Lesson(clause_id=clause_id, **values)),
+        update=_write_lesson,
+        retire=lambda row: setattr(row, "retired_at", clock.now()),
+        is_retired=lambda row: row.retired,
+        restore=lambda row: setattr(row, "retired_at", None),
+    )
+    report = upsert_and_retire(existing, rows, how, SyncReport(noun="课"), dry_run)
     db.session.flush()
     return report
+
+
+def _write_lesson(row: Lesson, values: dict) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)

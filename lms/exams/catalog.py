@@ -11,55 +11,40 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
+from lms import clock
 from lms.exams.attempts import attempts_used, is_eligible
 from lms.exams.definitions import ExamDefinition
 from lms.extensions import db
-from lms.models import Exam, ExamAttempt, User, utcnow
+from lms.models import Exam, ExamAttempt, User
+from lms.sync import SyncReport, Upsert, upsert_and_retire
 
 _FIELDS = ("title", "quarter", "opens_at", "closes_at", "time_limit_minutes", "grace_seconds", "attempts_allowed",
            "pass_mark", "partial_credit", "shuffle_questions", "shuffle_options", "review_policy", "audience")
 
 
-@dataclass
-class ExamSyncReport:
-    created: list[str]
-    updated: list[str]
-    unchanged: list[str]
-    retired: list[str]
-
-    @property
-    def summary(self) -> str:
-        return (f"考试：新增 {len(self.created)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}，"
-                f"停用 {len(self.retired)}")
-
-
-def sync_exams(definitions: list[ExamDefinition]) -> ExamSyncReport:
+def sync_exams(definitions: list[ExamDefinition]) -> SyncReport:
     """Upsert `definitions` by key; retire exams no longer defined. Papers already drawn stay as they are."""
-    report = ExamSyncReport([], [], [], [])
     existing = {exam.key: exam for exam in db.session.scalars(select(Exam))}
-    now = utcnow()
-    for definition in definitions:
-        exam = existing.get(definition.key)
-        if exam is not None and exam.definition_hash == definition.definition_hash and exam.retired_at is None:
-            report.unchanged.append(definition.key)
-            continue
-        if exam is None:
-            exam = Exam(key=definition.key, created_at=now)
-            db.session.add(exam)
-            report.created.append(definition.key)
-        else:
-            report.updated.append(definition.key)
+    now = clock.now()
+
+    def create(key: str, definition: ExamDefinition) -> None:
+        exam = Exam(key=key, created_at=now)
+        db.session.add(exam)
+        write(exam, definition)
+
+    def write(exam: Exam, definition: ExamDefinition) -> None:
         for name in _FIELDS:
             setattr(exam, name, getattr(definition, name))
         exam.blueprint = definition.blueprint()
         exam.source_file = definition.file.rsplit("/", 1)[-1]
         exam.definition_hash = definition.definition_hash
-        exam.updated_at, exam.retired_at = now, None
-    keys = {definition.key for definition in definitions}
-    for key, exam in existing.items():
-        if key not in keys and exam.retired_at is None:
-            exam.retired_at = now
-            report.retired.append(key)
+        exam.updated_at = now
+
+    how = Upsert(unchanged=lambda exam, definition: exam.definition_hash == definition.definition_hash,
+                 create=create, update=write, retire=lambda exam: setattr(exam, "retired_at", now),
+                 is_retired=lambda exam: exam.retired_at is not None,
+                 restore=lambda exam: setattr(exam, "retired_at", None))
+    report = upsert_and_retire(existing, ((d.key, d) for d in definitions), how, SyncReport(noun="场考试"))
     db.session.flush()
     return report
 

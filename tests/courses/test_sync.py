@@ -28,7 +28,7 @@ def test_sync_creates_updates_skips_and_retires(db):
     assert retired.retired_at is not None  # kept, so progress stays valid
     report = sync_lessons([parsed("1.1", 1, "changed"), parsed("1.2", 2), parsed("1.3", 3, "h2")])
     assert report.updated == ["1.1", "1.2", "1.3"]
-    assert report.summary() == "新增 0，更新 3，未变 0，停用 0"
+    assert report.summary == "新增 0 课，更新 3 课，未变 0 课，停用 0 课"
 
 
 def test_dry_run_changes_nothing(db):
