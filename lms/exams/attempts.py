@@ -26,11 +26,12 @@ from sqlalchemy import bindparam, func, select, text, true, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.exams import definitions, paper, scoring, tallies
+from lms.exams import definitions, options, paper, scoring, tallies
 from lms.exams.errors import (
     AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion,
 )
 from lms.extensions import db
+from lms.request_policy import parse_id
 from lms.models import (
     AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, Question, QuestionBank, QuestionChoice, User,
 )
@@ -215,8 +216,10 @@ def _draw(exam: Exam, rng: random.Random, bank_state: tuple) -> list[paper.Slot]
     candidates, keys, tf = _bank_candidates(bank_state)
     draws = [definitions.draw_from_blueprint(item) for item in exam.blueprint]
     slots = paper.draw_paper(draws, candidates, keys, rng, exam.shuffle_questions, exam.shuffle_options)
-    # True/false keeps 正确 before 错误: shuffling two fixed words only confuses.
-    return [paper.Slot(s.ref, s.points, ("true", "false")) if s.ref in tf else s for s in slots]
+    # True/false is shown in a per-attempt order even when the exam keeps its choices in bank
+    # order: a fixed 正确-first order would make "always the first option" a strategy.
+    return [paper.Slot(s.ref, s.points, tuple(rng.sample(("true", "false"), 2))) if s.ref in tf else s
+            for s in slots]
 
 
 def _clean(qtype: str, options: list, raw) -> tuple[dict | None, str | None]:
@@ -257,13 +260,16 @@ _SAVE = (update(_slots).where(_slots.c.id == bindparam("slot_id"), _slots.c.atte
 def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveReport:
     """Store answers (slot id -> raw value) for an attempt still taking answers.
 
+    Choice values are the attempt's option tokens (lms.exams.options); they are
+    stored as bank keys. A bank key or another paper's token is refused per field.
+
     Raises UnknownQuestion if a slot id is not on this paper (nothing is
     saved), AttemptFinished after the deadline plus grace (the attempt is
     then finished and graded). Invalid values are reported per field and
     leave the stored answer untouched; the valid ones are saved.
     """
     try:
-        ids = {int(key): value for key, value in answers.items()}
+        ids = {parse_id(key): value for key, value in answers.items()}  # bounded: 20 digits never reach SQL
     except (TypeError, ValueError):
         raise UnknownQuestion("答案中有不属于本试卷的题目。") from None
     slots = {row.id: row for row in db.session.execute(_SLOTS, {"attempt_id": attempt.id, "ids": list(ids) or [0]})}
@@ -279,8 +285,12 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
         raise AttemptFinished("作答时间已到或已交卷，答案未能保存；之前保存的答案已计入成绩。")
     report = SaveReport()
     changes = []
+    secret = options.app_secret()
     for slot_id, raw in ids.items():
-        response, problem = _clean(slots[slot_id].type, slots[slot_id].option_order, raw)
+        order = slots[slot_id].option_order
+        if order:  # the page sends the attempt's tokens; unknown ones (bank keys included) are refused
+            raw = options.decode(raw, options.tokens_for(attempt.id, slot_id, order, secret))
+        response, problem = _clean(slots[slot_id].type, order, raw)
         if problem:
             report.errors[slot_id] = problem
             continue

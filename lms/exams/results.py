@@ -18,13 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.access import STAFF_ADMIN_ROLES
+from lms.exams import options
 from lms.exams.attempts import is_eligible
 from lms.question_bank.service import RepOption, RepQuestion, render_stem
 from lms.question_bank.loader import QUESTION_TYPES
 from lms.extensions import db
-from lms.models import AttemptQuestion, AttemptResult, Exam, ExamAttempt, User
+from lms.models import AttemptQuestion, AttemptResult, Exam, ExamAttempt, Question, User
 
 STATUS_LABELS = {"not_started": "未开始", "in_progress": "作答中", "passed": "通过", "failed": "未通过"}
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # options are labelled by their place on the paper, not by bank key
 BANDS = (("<60", Decimal(0), Decimal(60)), ("60–69", Decimal(60), Decimal(70)), ("70–79", Decimal(70), Decimal(80)),
          ("80–89", Decimal(80), Decimal(90)), ("90–100", Decimal(90), Decimal(101)))
 
@@ -67,14 +69,25 @@ def review_allowed(exam: Exam, now: datetime) -> bool:
     return False
 
 
-def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> list[tuple[AttemptQuestion, RepQuestion]]:
+@dataclass(frozen=True)
+class PaperQuestion:
+    """A slot of a paper as its page shows it: options carry opaque values (lms.exams.options)."""
+
+    slot: AttemptQuestion
+    rep: RepQuestion
+    response: dict | None  # the saved answer, choices as the page's option values
+    labels: dict[str, str]  # bank key -> label as shown ("A", "B" … by position; 正确/错误)
+
+
+def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> list[PaperQuestion]:
     """Slots of the paper with the rep's view of each question, options in this paper's order.
 
-    Built from stems and option texts only: nothing here says which option is right.
+    Built from stems and option texts only: nothing here says which option is right, and
+    option values are the attempt's tokens, never the bank's keys.
     """
     stmt = (select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-            .options(selectinload(AttemptQuestion.question)).order_by(AttemptQuestion.position)
-            .execution_options(populate_existing=True))
+            .options(selectinload(AttemptQuestion.question).selectinload(Question.choices))
+            .order_by(AttemptQuestion.position).execution_options(populate_existing=True))
     if positions is not None:
         stmt = stmt.where(AttemptQuestion.position.in_(list(positions)))
     pairs = []
@@ -82,12 +95,16 @@ def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> lis
         question = slot.question
         texts = {choice.key: choice.text for choice in question.choices}
         texts.update({"true": "正确", "false": "错误"} if question.type == "true_false" else {})
-        pairs.append((slot, RepQuestion(
+        table = options.tokens_for(attempt.id, slot.id, slot.option_order)
+        labels = {key: texts[key] if question.type == "true_false" else LETTERS[index]
+                  for index, key in enumerate(slot.option_order)}
+        pairs.append(PaperQuestion(slot, RepQuestion(
             key=str(slot.position), type=question.type, type_label=QUESTION_TYPES.get(question.type, question.type),
-            stem_html=_stem_html(question), options=tuple(RepOption(key, texts[key]) for key in slot.option_order),
+            stem_html=_stem_html(question),
+            options=tuple(RepOption(table[key], texts[key]) for key in slot.option_order),
             unit=(question.answer or {}).get("unit", "") if question.type == "numeric" else "",
             points=format(slot.points.normalize(), "f"),
-        )))
+        ), options.encode_response(slot.response, table), labels))
     return pairs
 
 
@@ -123,8 +140,8 @@ def review_items(attempt: ExamAttempt, result: AttemptResult) -> list[ReviewItem
     """Question-by-question review with the right answers. Only call when `review_allowed`."""
     scored = {row[0]: row for row in result.items}
     items = []
-    for slot, rep in paper_questions(attempt):
-        question = slot.question
+    for shown in paper_questions(attempt):
+        slot, question = shown.slot, shown.slot.question
         spec = question.answer or {}
         if question.type == "true_false":
             correct = ("true" if spec.get("truth") else "false",)
@@ -133,7 +150,8 @@ def review_items(attempt: ExamAttempt, result: AttemptResult) -> list[ReviewItem
         accepted = tuple(a["text"] for a in spec.get("accepted", [])) + tuple(
             f"{a['value']}" + (f" ± {a['tolerance']}" if a.get("tolerance") not in ("0", 0) else "") for a in spec.get("numeric", []))
         row = scored.get(slot.question_id, [slot.question_id, "0", "0", "", False])
-        items.append(ReviewItem(slot.position, rep, slot.response, correct, accepted, row[1],
+        correct = tuple(shown.labels.get(key, key.upper()) for key in correct)  # as the paper showed them
+        items.append(ReviewItem(slot.position, shown.rep, shown.response, correct, accepted, row[1],
                                 format(slot.points.normalize(), "f"), bool(row[4]), question.clause,
                                 question.explanation, question.id))
     return items

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from lms import clock
-from lms.exams import attempts, catalog
+from lms.exams import attempts, catalog, options
 from lms.exams.definitions import Draw, ExamDefinition
 from lms.question_bank.loader import load_banks
 from lms.question_bank.sync import sync_banks
@@ -109,15 +109,16 @@ def paper_of(attempt_id: int) -> list[AttemptQuestion]:
 
 
 def answer_for(slot: AttemptQuestion, right: bool = True):
-    """A raw answer (as the form or JSON sends it) that is right, or wrong, for the slot's question."""
+    """A raw answer (as the form or JSON sends it: option tokens) that is right, or wrong, for the slot's question."""
     question: Question = _db.session.get(Question, slot.question_id)
     spec = question.answer or {}
+    table = options.tokens_for(slot.attempt_id, slot.id, slot.option_order)
     if question.type == "true_false":
         truth = "true" if spec["truth"] else "false"
-        return truth if right else ("false" if truth == "true" else "true")
+        return table[truth if right else ("false" if truth == "true" else "true")]
     if question.type in ("single", "multiple"):
-        correct = [c.key for c in question.choices if c.correct]
-        wrong = [c.key for c in question.choices if not c.correct]
+        correct = [table[c.key] for c in question.choices if c.correct]
+        wrong = [table[c.key] for c in question.choices if not c.correct]
         if question.type == "single":
             return correct[0] if right else wrong[0]
         return correct if right else wrong[:1]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms import clock
-from lms.exams import attempts, results
+from lms.exams import attempts, options, results
 from lms.exams.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
 from lms.exams.definitions import Draw
 from lms.extensions import db
@@ -106,11 +106,21 @@ def test_bad_input_is_refused_and_stored_answers_are_kept(db, exam_factory, make
     db.session.rollback()
     report = attempts.save_answers(attempt, {choice.id: "z"}, clock.now())
     assert report.errors[choice.id] == "所选选项不属于这道题。"
-    report = attempts.save_answers(attempt, {choice.id: ["a", "b"]}, clock.now())
+    # the bank's own keys are not values the page accepts: only this paper's tokens are
+    for key in choice.option_order:
+        report = attempts.save_answers(attempt, {choice.id: key}, clock.now())
+        assert report.errors[choice.id] == "所选选项不属于这道题。"
+    # another slot's tokens are refused too
+    other_slot = next(s for s in slots if s.question.type == "single" and s.id != choice.id)
+    report = attempts.save_answers(attempt, {choice.id: answer_for(other_slot)}, clock.now())
+    assert report.errors[choice.id] == "所选选项不属于这道题。"
+    two = list(options.tokens_for(attempt.id, choice.id, choice.option_order).values())[:2]
+    report = attempts.save_answers(attempt, {choice.id: two}, clock.now())
     assert "只能选一个" in report.errors[choice.id]
     db.session.commit()
     db.session.refresh(choice)
-    assert choice.response == {"choices": [answer_for(choice)]}
+    right = next(c.key for c in choice.question.choices if c.correct)
+    assert choice.response == {"choices": [right]}  # stored as the bank key, graded as before
 
 
 def test_non_numeric_answer_to_numeric_question(db, app, exam_factory, make_user):
