@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -626,6 +627,25 @@ def top_rated_statement():
         .join(ratings, ratings.c.case_id == CaseReview.id)
         .order_by(ratings.c.overall.desc(), ratings.c.raters.desc(), CaseReview.id.desc())
     )
+
+
+class RowPagination(SelectPagination):
+    """`db.paginate` for a select of several columns: its items are whole rows.
+
+    Flask-SQLAlchemy's SelectPagination keeps only each row's first column
+    (`.scalars()`), which gave the top-rated page bare ids where its template
+    expects (id, case, version, author, raters, overall) rows.
+    """
+
+    def _query_items(self) -> list:
+        select_ = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select_).all())
+
+
+def top_rated_page(page: int, per_page: int) -> RowPagination:
+    """One page of top_rated_statement() rows, with the total for the pager."""
+    return RowPagination(select=top_rated_statement(), session=db.session, page=page, per_page=per_page,
+                         error_out=False, count=True)
 
 
 # --- monthly sharing sessions ---

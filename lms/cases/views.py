@@ -80,7 +80,7 @@ def list_cases():
 @login_required
 def top_rated():
     """Published cases with enough ratings, best rated first."""
-    page = db.paginate(service.top_rated_statement(), per_page=PER_PAGE, error_out=False, count=True)
+    page = service.top_rated_page(request.args.get("page", 1, type=int), PER_PAGE)
     return render_template("cases/top.html", page=page, min_raters=service.MIN_RATERS)
 
 

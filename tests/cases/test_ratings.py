@@ -101,3 +101,21 @@ def test_sharing_session_rules(db, people, make_case):
     with pytest.raises(CaseError) as error:
         service.save_session(service.SessionData(**base), manager)
     assert error.value.field == "month"
+
+
+def test_top_rated_page_shows_a_case_with_three_raters(client, auth, people, make_case, app):
+    case_id = make_case(title="三人评价过的案例")
+    with app.app_context():
+        case = load(case_id)
+        for rep in ("rep1", "rep2", "rep3"):
+            service.rate_case(case, user(people[rep]), {name: 4 for name in GOOD})
+        service.rate_case(case, user(people["mentor2"]), {name: 5 for name in GOOD})
+        from lms.extensions import db as _db
+
+        _db.session.commit()
+    auth.login(people["rep1"])
+    response = client.get("/cases/top")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "三人评价过的案例" in page and "4.25" in page and f"/cases/{case_id}" in page
+    assert "三人评价过的案例" not in client.get("/cases/top?page=2").get_data(as_text=True)
