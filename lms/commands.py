@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.auth import service as auth_service
 from lms.extensions import db
 from lms.models import User
@@ -33,7 +34,7 @@ def _ensure_secret_key() -> None:
 
 def _demo_people(password: str) -> list[str]:
     """A manager, a mentor, two reps (one a new hire) and an HR officer to explore roles with."""
-    today = date.today()
+    today = clock.today()
     people = [
         ("demo-hr", "韩人事", "hr", None, None, today - timedelta(days=900)),
         ("demo-mgr", "马经理", "manager", None, None, today - timedelta(days=1500)),
@@ -71,8 +72,8 @@ def setup_command(ctx: click.Context, demo: bool):
     migrate_upgrade()
     click.echo("数据库已是最新结构。")
     # The same commands an operator runs by hand after changing content/ or quizzes/.
-    from lms.exams.cli import sync_command as exams_sync
     from lms.courses.cli import sync_command as content_sync
+    from lms.exams.cli import sync_command as exams_sync
     from lms.question_bank.cli import sync_command as quizzes_sync
 
     ctx.invoke(content_sync, dry_run=False)

@@ -56,6 +56,10 @@ class DefaultConfig:
 
     # Onboarding (5.1(3)): the team page lists people hired this many days ago or later.
     ONBOARDING_WINDOW_DAYS = 90
+    # The first hire date the new-hire program applies to (ISO date). Staff hired
+    # before it (an import of the whole sales force) are not new hires and are
+    # never listed as late; set LMS_ONBOARDING_APPLIES_FROM to your program's start.
+    ONBOARDING_APPLIES_FROM = "2026-01-01"
 
     # SMTP for reminders; with no MAIL_SERVER, `lms onboarding remind` only lists them.
     MAIL_SERVER = ""

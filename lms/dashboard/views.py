@@ -1,17 +1,16 @@
 """Dashboards: `/dashboard` sends each person to the page of their main role."""
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from lms import clock
 from lms.extensions import db
+from lms.models import ROLE_LABELS, User
 from lms.onboarding import service as onboarding_service
 from lms.onboarding.program import ProgramError
-from lms.onboarding.views import current_program
-from lms.models import ROLE_LABELS, User
+from lms.onboarding.views import applies_from, current_program
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -65,8 +64,8 @@ def _onboarding_panel(user: User) -> dict | None:
         program = current_program()
     except ProgramError:
         return None  # no program file in this content folder
-    today = date.today()
-    if not onboarding_service.is_onboarding(user, program, today, current_app.config["ONBOARDING_WINDOW_DAYS"]):
+    today, start = clock.today(), applies_from()
+    if not onboarding_service.is_onboarding(user, program, today, current_app.config["ONBOARDING_WINDOW_DAYS"], start):
         return None
-    status, next_lesson = onboarding_service.own_status(user, program, today)
+    status, next_lesson = onboarding_service.own_status(user, program, today, start)
     return {"status": status, "next_lesson": next_lesson}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, true
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
@@ -44,6 +44,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     # Reading preference for lessons: "hans" (简体, the source) or "hant" (繁體).
     preferred_script: Mapped[str] = mapped_column(String(8), default="hans", server_default="hans")
+    # HR exempts a person from the new-hire program (5.1(3)), with the reason on record;
+    # people hired before ONBOARDING_APPLIES_FROM are outside it without this.
+    onboarding_exempt: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    onboarding_exempt_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -48,14 +48,19 @@ class Reminder:
         return f"{self.recipient.name}，您好：\n\n请在截止日期前完成入职基础培训（5.1(3)）。{progress}"
 
 
-def due_reminders(program: OnboardingProgram, people: list[User], today: date) -> list[Reminder]:
-    """Every reminder that is due today and has not been sent yet."""
+def due_reminders(
+    program: OnboardingProgram, people: list[User], today: date, applies_from: date | None = None
+) -> list[Reminder]:
+    """Every reminder that is due today and has not been sent yet.
+
+    Nobody outside the program (hired before `applies_from`, or exempted by HR) gets one.
+    """
     already = {
         (row.user_id, row.kind, row.recipient_id)
         for row in db.session.scalars(select(OnboardingReminder))
     }
     reminders = []
-    for status in statuses_for(people, program, today):
+    for status in statuses_for(people, program, today, applies_from):
         for reminder in _reminders_for(status):
             key = (status.person.id, reminder.kind, reminder.recipient.id)
             if key not in already:
@@ -64,7 +69,7 @@ def due_reminders(program: OnboardingProgram, people: list[User], today: date) -
 
 
 def _reminders_for(status: OnboardingStatus) -> list[Reminder]:
-    if status.complete or status.due_date is None:
+    if status.complete or status.due_date is None or status.exemption is not None:
         return []
     if status.overdue:
         followers = [status.person.mentor, status.person.manager]

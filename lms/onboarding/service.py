@@ -2,6 +2,11 @@
 
 The due date is the hire date plus the program's months (one by default,
 5.1(3)); a month is a calendar month, so 1月31日 is due 2月28日 (or 29日).
+"Today" is the caller's `clock.today()`, the local day in LMS_TIMEZONE.
+
+The program is for new hires only: people hired before it started applying
+(ONBOARDING_APPLIES_FROM) and people HR exempted are outside it. They have no
+due date, so nothing (team page, dashboard, reminders, CSV) counts them late.
 """
 
 from __future__ import annotations
@@ -25,13 +30,43 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+class OnboardingScopeError(ValueError):
+    """ONBOARDING_APPLIES_FROM is not a date."""
+
+
+def parse_applies_from(value) -> date | None:
+    """ONBOARDING_APPLIES_FROM as a date; None or "" applies the program to every hire date."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as error:
+        raise OnboardingScopeError(
+            f"ONBOARDING_APPLIES_FROM={value!r} 不是日期，应写作 2026-01-01 这样的 ISO 日期"
+        ) from error
+
+
+def exemption_for(person: User, applies_from: date | None) -> str | None:
+    """Why the new-hire program does not apply to `person` (shown to followers), or None when it does."""
+    if person.onboarding_exempt:
+        reason = (person.onboarding_exempt_reason or "").strip()
+        return f"人事豁免：{reason}" if reason else "人事豁免"
+    if applies_from is not None and person.hire_date is not None and person.hire_date < applies_from:
+        return f"入职早于培训计划（{applies_from.isoformat()} 起入职者适用）"
+    return None
+
+
 @dataclass(frozen=True)
 class OnboardingStatus:
     person: User
-    due_date: date | None
+    due_date: date | None  # None without a hire date, or outside the program
     done: int
     total: int
     today: date
+    # Why the program does not apply (HR exemption, hired before it started); None when it does.
+    exemption: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -53,6 +88,8 @@ class OnboardingStatus:
     def state(self) -> str:
         if self.complete:
             return "已完成"
+        if self.exemption is not None:
+            return "已豁免" if self.person.onboarding_exempt else "不适用"
         if self.due_date is None:
             return "未登记入职日期"
         return "已逾期" if self.overdue else "进行中"
@@ -61,6 +98,14 @@ class OnboardingStatus:
 def due_date_for(person: User, program: OnboardingProgram) -> date | None:
     """Hire date + the program's months (5.1(3)); None while no hire date is on record."""
     return add_months(person.hire_date, program.due_months) if person.hire_date else None
+
+
+def _status(person: User, program: OnboardingProgram, today: date, applies_from: date | None,
+            done: int, total: int) -> OnboardingStatus:
+    exemption = exemption_for(person, applies_from)
+    due_date = None if exemption is not None else due_date_for(person, program)
+    return OnboardingStatus(person=person, due_date=due_date, done=done, total=total, today=today,
+                            exemption=exemption)
 
 
 def program_lesson_ids(program: OnboardingProgram) -> list[int]:
@@ -74,8 +119,12 @@ def program_lesson_ids(program: OnboardingProgram) -> list[int]:
     return [by_clause[clause] for clause in program.clause_ids if clause in by_clause]
 
 
-def statuses_for(people: list[User], program: OnboardingProgram, today: date) -> list[OnboardingStatus]:
-    """Onboarding status of each person, overdue first, then by due date.
+def statuses_for(
+    people: list[User], program: OnboardingProgram, today: date, applies_from: date | None = None
+) -> list[OnboardingStatus]:
+    """Onboarding status of each person, overdue first, then by due date, people outside the program last.
+
+    `applies_from` is ONBOARDING_APPLIES_FROM: people hired before it are outside the program.
 
     Two queries whatever the number of people: the program's lessons, and one
     grouped count of completions for all of them.
@@ -95,19 +144,18 @@ def statuses_for(people: list[User], program: OnboardingProgram, today: date) ->
         )
         done_by_person = dict(db.session.execute(stmt).all())
     statuses = [
-        OnboardingStatus(
-            person=person,
-            due_date=due_date_for(person, program),
-            done=done_by_person.get(person.id, 0),
-            total=len(lesson_ids),
-            today=today,
-        )
+        _status(person, program, today, applies_from, done_by_person.get(person.id, 0), len(lesson_ids))
         for person in people
     ]
-    return sorted(statuses, key=lambda s: (not s.overdue, s.complete, s.due_date or date.max, s.person.employee_no))
+    return sorted(
+        statuses,
+        key=lambda s: (not s.overdue, s.complete, s.exemption is not None, s.due_date or date.max, s.person.employee_no),
+    )
 
 
-def own_status(person: User, program: OnboardingProgram, today: date) -> tuple[OnboardingStatus, Lesson | None]:
+def own_status(
+    person: User, program: OnboardingProgram, today: date, applies_from: date | None = None
+) -> tuple[OnboardingStatus, Lesson | None]:
     """One person's onboarding status and the first program lesson they have not completed.
 
     For the new hire's dashboard: the program's lessons and the person's
@@ -121,13 +169,8 @@ def own_status(person: User, program: OnboardingProgram, today: date) -> tuple[O
             )
         )
     )
-    status = OnboardingStatus(
-        person=person,
-        due_date=due_date_for(person, program),
-        done=sum(1 for lesson_id in lesson_ids if lesson_id in completed),
-        total=len(lesson_ids),
-        today=today,
-    )
+    done = sum(1 for lesson_id in lesson_ids if lesson_id in completed)
+    status = _status(person, program, today, applies_from, done, len(lesson_ids))
     pending = next((lesson_id for lesson_id in lesson_ids if lesson_id not in completed), None)
     return status, (db.session.get(Lesson, pending) if pending is not None else None)
 
@@ -150,11 +193,14 @@ def people_followed_by(viewer: User, hires_since: date | None = None) -> list[Us
     return list(db.session.scalars(stmt.order_by(User.employee_no)))
 
 
-def is_onboarding(person: User, program: OnboardingProgram, today: date, window_days: int) -> bool:
+def is_onboarding(
+    person: User, program: OnboardingProgram, today: date, window_days: int, applies_from: date | None = None
+) -> bool:
     """True for a rep hired within `window_days` (the team page's window) or still inside the program period.
 
-    A rep hired long before the platform existed is not chased as "overdue".
+    A rep hired long before the platform existed, before `applies_from`, or
+    exempted by HR is not chased as "overdue".
     """
-    if not person.hire_date or not person.has_role("rep"):
+    if not person.hire_date or not person.has_role("rep") or exemption_for(person, applies_from) is not None:
         return False
     return today <= max(due_date_for(person, program), person.hire_date + timedelta(days=window_days))

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_login import current_user
 
+from lms import clock
 from lms.access import roles_required
 from lms.onboarding import service
 from lms.onboarding.program import program_in
@@ -17,17 +18,29 @@ FOLLOWER_ROLES = ("mentor", "manager", "hr", "admin")
 PER_PAGE = 100
 
 
+@bp.record_once
+def _check_scope(state) -> None:
+    # A mistyped LMS_ONBOARDING_APPLIES_FROM stops the app at start-up with its message,
+    # rather than every onboarding page answering 500.
+    service.parse_applies_from(state.app.config.get("ONBOARDING_APPLIES_FROM"))
+
+
 def current_program():
     """The onboarding program of the configured content folder."""
     return program_in(current_app.config["CONTENT_DIR"])
 
 
+def applies_from() -> date | None:
+    """ONBOARDING_APPLIES_FROM: the first hire date the new-hire program applies to."""
+    return service.parse_applies_from(current_app.config.get("ONBOARDING_APPLIES_FROM"))
+
+
 def _team_statuses(scope: str):
     """Statuses of the people the viewer follows; recent hires unless scope is "all"."""
-    today = date.today()
+    today = clock.today()
     since = None if scope == "all" else today - timedelta(days=current_app.config["ONBOARDING_WINDOW_DAYS"])
     people = service.people_followed_by(current_user, hires_since=since)
-    return service.statuses_for(people, current_program(), today)
+    return service.statuses_for(people, current_program(), today, applies_from())
 
 
 @bp.get("/team")
@@ -58,7 +71,7 @@ def team_csv():
         writer.writerow([
             person.employee_no, person.name, person.team or "", person.mentor.name if person.mentor else "",
             person.hire_date, status.due_date, status.done, status.total, f"{status.percent}%",
-            status.days_left, status.state,
+            status.days_left, status.exemption or status.state,
         ])
     return Response(
         "\ufeff" + buffer.getvalue(), mimetype="text/csv",

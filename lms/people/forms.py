@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -39,6 +39,11 @@ class PersonForm(FlaskForm):
     mentor_no = StringField("导师工号", validators=[Optional(), Length(max=32, message="工号不能超过 32 个字符。")])
     roles = CheckboxListField(
         "角色", choices=ROLE_OPTIONS, validators=[DataRequired("至少选择一个角色。")]
+    )
+    # The new-hire program's scope (5.1(3)): HR exempts a person, saying why.
+    onboarding_exempt = BooleanField("免于新员工入职培训")
+    onboarding_exempt_reason = StringField(
+        "免修原因", validators=[Optional(), Length(max=200, message="免修原因不能超过 200 个字符。")]
     )
     submit = SubmitField("保存")
 

@@ -34,6 +34,9 @@ class PersonData:
     mentor_no: str | None = None
     roles: set[str] | None = None
     active: bool | None = None
+    # HR's exemption from the new-hire program (None: leave as it is; the CSV import never sets it).
+    onboarding_exempt: bool | None = None
+    onboarding_exempt_reason: str | None = None
     # Which optional attributes the source actually gave (a CSV may omit columns).
     given: set[str] = field(default_factory=lambda: {"hire_date", "team", "manager_no", "mentor_no", "roles", "active"})
 
@@ -91,8 +94,19 @@ def save_person(data: PersonData, person: User | None = None) -> User:
         person.set_roles(data.roles)
     if "active" in data.given and data.active is not None:
         person.active = data.active
+    _set_exemption(person, data)
     db.session.flush()
     return person
+
+
+def _set_exemption(person: User, data: PersonData) -> None:
+    """HR's exemption from the new-hire program: a reason is required, and goes when the exemption does."""
+    if data.onboarding_exempt is None:
+        return
+    if data.onboarding_exempt and not data.onboarding_exempt_reason:
+        raise PersonError("onboarding_exempt_reason", "免于入职培训时请填写原因。")
+    person.onboarding_exempt = data.onboarding_exempt
+    person.onboarding_exempt_reason = data.onboarding_exempt_reason if data.onboarding_exempt else None
 
 
 def set_active(person: User, active: bool, actor: User) -> None:

@@ -48,6 +48,8 @@ def _form_to_data(form: PersonForm) -> service.PersonData:
         manager_no=(form.manager_no.data or "").strip() or None,
         mentor_no=(form.mentor_no.data or "").strip() or None,
         roles=set(form.roles.data),
+        onboarding_exempt=form.onboarding_exempt.data,
+        onboarding_exempt_reason=(form.onboarding_exempt_reason.data or "").strip() or None,
     )
 
 

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from lms import clock
 from lms.onboarding.program import ProgramError, check_program, load_program
 from lms.onboarding.service import add_months
 
@@ -23,7 +24,7 @@ def test_due_date_is_one_calendar_month_after_hire(hired, due):
 
 def test_new_hire_dashboard_shows_progress_days_left_and_next(client, auth, make_user, make_lesson, program_dir):
     make_lesson("1.1", title="总则"), make_lesson("1.2", title="适用范围"), make_lesson("2.1")
-    hire = make_user(hire_date=date.today() - timedelta(days=10))
+    hire = make_user(hire_date=clock.today() - timedelta(days=10))
     auth.login(hire)
     body = client.get("/dashboard/rep").get_data(as_text=True)
     assert "已完成 0 / 2 节（0%）" in body
@@ -37,9 +38,9 @@ def test_new_hire_dashboard_shows_progress_days_left_and_next(client, auth, make
 def test_team_page_puts_overdue_first(client, auth, make_user, make_lesson, program_dir):
     make_lesson("1.1"), make_lesson("1.2")
     manager = make_user(roles=("manager",))
-    on_time = make_user(name="准时", manager_id=manager.id, hire_date=date.today() - timedelta(days=3))
-    late = make_user(name="迟到", manager_id=manager.id, hire_date=date.today() - timedelta(days=45))
-    make_user(name="别组", hire_date=date.today() - timedelta(days=45))
+    on_time = make_user(name="准时", manager_id=manager.id, hire_date=clock.today() - timedelta(days=3))
+    late = make_user(name="迟到", manager_id=manager.id, hire_date=clock.today() - timedelta(days=45))
+    make_user(name="别组", hire_date=clock.today() - timedelta(days=45))
     auth.login(manager)
     body = client.get("/onboarding/team").get_data(as_text=True)
     assert body.index(late.name) < body.index(on_time.name)

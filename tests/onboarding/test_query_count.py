@@ -1,10 +1,11 @@
 """The team onboarding page costs the same number of SQL queries for 200 people as for 2,000."""
 
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import event, insert, select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import LessonProgress, User, UserRole
 
@@ -26,7 +27,7 @@ def count_queries(app):
 
 
 def _team(app, manager_id: int, mentor_id: int, size: int, start: int, lesson_id: int):
-    hired = date.today() - timedelta(days=20)
+    hired = clock.today() - timedelta(days=20)
     rows = [
         {"employee_no": f"T{start + n:05d}", "name": f"成员{n}", "email": f"t{start + n}@example.com",
          "hire_date": hired, "manager_id": manager_id, "mentor_id": mentor_id, "active": True, "team": "大团队"}
@@ -39,7 +40,7 @@ def _team(app, manager_id: int, mentor_id: int, size: int, start: int, lesson_id
         db.session.execute(insert(UserRole), [{"user_id": uid, "role": "rep"} for uid in ids])
         db.session.execute(
             insert(LessonProgress),
-            [{"user_id": uid, "lesson_id": lesson_id, "completed_at": date.today()} for uid in ids[::3]],
+            [{"user_id": uid, "lesson_id": lesson_id, "completed_at": clock.now()} for uid in ids[::3]],
         )
         db.session.commit()
 
