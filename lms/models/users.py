@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, false, true
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Sign-in ignores case, so uniqueness does too: the index on lower(employee_no)
+    # (declared below the class) refuses `s00120` beside `S00120`.
     employee_no: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     # Stored lower-cased, which makes the unique constraint case-insensitive.
@@ -85,6 +87,9 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.employee_no}>"
+
+
+Index("uq_user_employee_no_lower", func.lower(User.employee_no), unique=True)
 
 
 class UserRole(db.Model):
