@@ -79,8 +79,14 @@ def _category_file(category: str | None) -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--bank", "bank_name", required=True, help="新题库的名称（quizzes/ 下的目录名）。")
 @click.option("--title", default=None, help="题库标题，默认同名称。")
-def import_gift_command(file: Path, bank_name: str, title: str | None):
-    """Convert a GIFT file into a new bank folder quizzes/BANK (one YAML file per $CATEGORY)."""
+@click.option("--strict", is_flag=True, help="文件中有本平台不支持的题型（问答、匹配、描述、完形填空）时拒绝整个文件。")
+def import_gift_command(file: Path, bank_name: str, title: str | None, strict: bool):
+    """Convert a GIFT file into a new bank folder quizzes/BANK (one YAML file per $CATEGORY).
+
+    Questions of types this platform does not have are skipped and listed
+    (file:line and type); with --strict they refuse the file. A syntax error
+    always refuses it, and nothing is written then.
+    """
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", bank_name):
         raise click.ClickException("题库名称只能用小写字母、数字、- 和 _，例如 product-2026q4。")
     target = Path(current_app.config["QUIZZES_DIR"]) / bank_name
@@ -91,11 +97,16 @@ def import_gift_command(file: Path, bank_name: str, title: str | None):
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{file}: 文件不是 UTF-8 编码。") from error
     try:
-        parsed = gift.parse_gift(text, str(file), id_prefix=bank_name)
+        result = gift.parse_gift(text, str(file), id_prefix=bank_name, strict=strict)
     except BankLoadError as error:
         raise click.ClickException(f"GIFT 文件有误，未导入任何题目：\n{error}") from error
+    parsed = result.questions
+    if result.skipped:
+        click.echo(f"跳过 {len(result.skipped)} 道本平台不支持的题目（加 --strict 则拒绝整个文件）：")
+        for skipped in result.skipped:
+            click.echo(f"  {skipped}")
     if not parsed:
-        raise click.ClickException(f"{file}: 没有找到题目。")
+        raise click.ClickException(f"{file}: 没有找到可导入的题目。")
     files: dict[str, tuple[str, list]] = {}
     for item in parsed:
         files.setdefault(_category_file(item.category), (item.category or bank_name, []))[1].append(item.question)

@@ -1,19 +1,24 @@
 """GIFT, Moodle's text format for questions: a pure parser and writer.
 
-Import understands categories (`$CATEGORY:`), names (`::name::`), comment
-lines (`//`), the `[markdown]`, `[html]`, `[plain]` (and `[moodle]`) text
-formats, the escapes `\\= \\~ \\# \\{ \\} \\: \\\\ \\n`, and these answer blocks:
+Import understands categories (`$CATEGORY:`), names (`::name::`, kept as the
+question's `name`), comment lines (`//`), the `[markdown]`, `[html]`,
+`[plain]` (and `[moodle]`) text formats, the escapes `\\= \\~ \\# \\{ \\} \\:
+\\\\ \\n`, general feedback `####…` (our explanation), and every answer block a
+type of `lms.question_types` reads (each type's `gift_read`):
 
 - choice: `{=right ~wrong}`; several right answers or percentage weights
   (`~%50%a ~%50%b ~%-100%c`) make a multiple-choice question; answers in
   mid-sentence make a missing-word question (the stem gets a `____` blank);
 - true/false `{T}` `{FALSE#feedback when wrong#feedback when right}`;
-- short answer `{=one =two =%50%three}` (only `=` answers);
-- numeric `{#2:0.5}`, `{#1..5}`, `{#=2:0 =%50%2:1}`;
-- per-answer feedback `#…` and general feedback `####…` (our explanation).
+- short answer `{=one =two =%50%three =*wildcard*}` (only `=` answers);
+- numeric `{#2:0.5}`, `{#1..5}`, `{#=2:0 =%50%2:1}`, `{#3:2 ~#feedback for any other answer}`.
 
-Matching (`->`), essay (`{}`) and description (no braces) questions are
-refused with a message: our banks have no such types.
+Moodle files also hold types this platform does not have: essay (`{}`),
+matching (`->`), description (no braces) and cloze or multiple-blank
+questions (several `{…}`, or Moodle's embedded `{1:SHORTANSWER:…}`). They
+are skipped and listed with their line and type (`GiftImport.skipped`); with
+`strict` they refuse the file. A syntax error always refuses the file,
+naming the line: an import is all or nothing.
 
 Moodle ignores comment lines, so the export keeps what GIFT has no syntax for
 in them: `// [id:…] [tag:…]` (Moodle's own convention for id numbers and
@@ -26,65 +31,56 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from lms.question_bank.loader import (
-    HUNDRED,
-    ID_PATTERN,
-    BankError,
-    BankLoadError,
-    Choice,
-    NumericAnswer,
-    Question,
-    TextAnswer,
-    format_decimal,
-)
+from lms import question_types
+from lms.question_bank.loader import ID_PATTERN, BankError, BankLoadError, Question
+from lms.question_types.gift_syntax import PLACEHOLDER, escape, protect, restore
+from lms.question_types.values import format_decimal
 
 BLANK = "____"
-_ESCAPABLE = "\\=~#{}:"
-# Escaped characters are swapped for private-use placeholders while splitting.
-_PLACEHOLDER = {char: chr(0xE000 + index) for index, char in enumerate(_ESCAPABLE)}
-_NEWLINE = chr(0xE010)  # the `\n` escape: kept apart from real line breaks until the end
-_RESTORE = {**{value: key for key, value in _PLACEHOLDER.items()}, _NEWLINE: "\n"}
 _FORMAT = re.compile(r"^\s*\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
-_WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
-_TRUE_FALSE = re.compile(r"^(T|F|TRUE|FALSE)(?:#([^#]*))?(?:#([^#]*))?$", re.IGNORECASE)
 _META = re.compile(r"^\s*//\s*lms:\s*(\{.*\})\s*$")
 _MOODLE_TAG = re.compile(r"\[(id|tag):((?:[^\]\\]|\\.)*)\]")
+# Moodle's embedded answers (cloze): {1:SHORTANSWER:=Berlin}, {:MC:~a~=b} …
+_CLOZE = re.compile(r"^\s*\d*:(?:SHORTANSWER|SA|MW|SHORTANSWER_C|SAC|MWC|NUMERICAL|NM|MULTICHOICE\w*|MC\w*"
+                    r"|MULTIRESPONSE\w*|MR\w*):", re.IGNORECASE)
+UNSUPPORTED = {"essay": "问答题", "matching": "匹配题", "description": "描述题", "cloze": "完形填空（多空）题"}
 
 
 @dataclass(frozen=True)
 class GiftQuestion:
-    """A parsed question and the `$CATEGORY` it was under (None before any category)."""
+    """A parsed question, the `$CATEGORY` it was under (None before any category) and its GIFT name."""
 
     question: Question
     category: str | None
     name: str | None
 
 
-def _protect(text: str) -> str:
-    out, index = [], 0
-    while index < len(text):
-        char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            following = text[index + 1]
-            if following in _PLACEHOLDER:
-                out.append(_PLACEHOLDER[following])
-                index += 2
-                continue
-            if following == "n":
-                out.append(_NEWLINE)
-                index += 2
-                continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+@dataclass(frozen=True)
+class SkippedQuestion:
+    """A question of a type this platform does not have, left out of the import."""
+
+    file: str
+    line: int
+    kind: str  # essay | matching | description | cloze
+    name: str | None
+
+    @property
+    def label(self) -> str:
+        return f"{UNSUPPORTED[self.kind]}（{self.kind}）"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.label}" + (f"「{self.name}」" if self.name else "")
 
 
-def _restore(text: str, strip: bool = True) -> str:
-    restored = "".join(_RESTORE.get(char, char) for char in text)
-    return restored.strip() if strip else restored
+@dataclass(frozen=True)
+class GiftImport:
+    """What a GIFT file holds: the importable questions in file order, and the skipped ones."""
+
+    questions: list[GiftQuestion] = field(default_factory=list)
+    skipped: list[SkippedQuestion] = field(default_factory=list)
 
 
 def _blocks(text: str):
@@ -102,14 +98,15 @@ def _blocks(text: str):
         yield start, block
 
 
-def parse_gift(text: str, file: str = "<gift>", id_prefix: str = "gift") -> list[GiftQuestion]:
-    """Parse GIFT `text` into questions, in file order.
+def parse_gift(text: str, file: str = "<gift>", id_prefix: str = "gift", strict: bool = False) -> GiftImport:
+    """Parse GIFT `text` into questions, in file order, skipping the types we do not have.
 
-    Questions without a usable name get the id `<id_prefix>-<n>`. Raises
-    BankLoadError listing every refused or malformed question (file, line,
-    name) and returns nothing in that case: an import is all or nothing.
+    Questions without a usable name get the id `<id_prefix>-<n>` (n counts every
+    question of the file). Raises BankLoadError listing every malformed
+    question (file, line, name) and returns nothing in that case; with
+    `strict`, a question of an unsupported type is such an error too.
     """
-    questions, errors, category = [], [], None
+    result, errors, category, seen = GiftImport(), [], None, 0
     for start, lines in _blocks(text.removeprefix("\ufeff")):
         comments = [line for line in lines if line.lstrip().startswith("//")]
         # Comment lines are blanked, not removed, so offsets still map to line numbers.
@@ -121,16 +118,23 @@ def parse_gift(text: str, file: str = "<gift>", id_prefix: str = "gift") -> list
             start += 1
         if not "".join(body_lines).strip():
             continue
+        seen += 1
         try:
-            question, name = _parse_block("\n".join(body_lines), comments, start, file,
-                                          f"{id_prefix}-{len(questions) + len(errors) + 1}")
+            parsed = _parse_block("\n".join(body_lines), comments, start, file, f"{id_prefix}-{seen}")
         except _GiftProblem as problem:
             errors.append(BankError(file, problem.line, problem.message, problem.name))
             continue
-        questions.append(GiftQuestion(question, category, name))
+        if isinstance(parsed, SkippedQuestion):
+            if strict:
+                errors.append(BankError(file, parsed.line, f"{parsed.label}不支持导入（--strict）", parsed.name))
+            else:
+                result.skipped.append(parsed)
+            continue
+        question, name = parsed
+        result.questions.append(GiftQuestion(question, category, name))
     if errors:
         raise BankLoadError(errors)
-    return questions
+    return result
 
 
 class _GiftProblem(Exception):
@@ -139,46 +143,77 @@ class _GiftProblem(Exception):
         self.line, self.message, self.name = line, message, name
 
 
-def _parse_block(raw: str, comments: list[str], start: int, file: str, fallback_id: str) -> tuple[Question, str | None]:
-    full = text = _protect(raw)
+def _answer_blocks(text: str, line_of) -> list[tuple[int, int]]:
+    """(open, close) offsets of every `{…}` in `text`; _GiftProblem for an unbalanced brace."""
+    spans, index = [], 0
+    while True:
+        open_at, stray = text.find("{", index), text.find("}", index)
+        if 0 <= stray < open_at or (open_at < 0 <= stray):
+            raise _GiftProblem(line_of(stray), "多余的右花括号 }（如需字面的 } 请写 \\}）", None)
+        if open_at < 0:
+            return spans
+        close_at, nested = text.find("}", open_at), text.find("{", open_at + 1)
+        if close_at < 0 or (0 <= nested < close_at):
+            raise _GiftProblem(line_of(open_at), "花括号 { 没有闭合（如需字面的 { 或 } 请写 \\{ \\}）", None)
+        spans.append((open_at, close_at))
+        index = close_at + 1
+
+
+def _unsupported_kind(spans: list[tuple[int, int]], text: str) -> str | None:
+    if not spans:
+        return "description"
+    if len(spans) > 1 or _CLOZE.match(text[spans[0][0] + 1:spans[0][1]]):
+        return "cloze"
+    body = text[spans[0][0] + 1:spans[0][1]].partition("####")[0].strip()
+    if not body:
+        return "essay"
+    if "->" in body:
+        return "matching"
+    return None
+
+
+def _parse_block(raw: str, comments: list[str], start: int, file: str, fallback_id: str):
+    """(Question, name) for a supported question, a SkippedQuestion, or _GiftProblem."""
+    full = text = protect(raw)
     name = None
     stripped = text.lstrip()
     if stripped.startswith("::"):
         end = stripped.find("::", 2)
         if end < 0:
             raise _GiftProblem(start, "题目名称缺少结尾的 ::", None)
-        name = _restore(stripped[2:end])
+        name = restore(stripped[2:end])
         text = stripped[end + 2:]
 
     def line_of(offset: int) -> int:
         return start + full.count("\n", 0, len(full) - len(text) + offset)
 
-    open_at = text.find("{")
-    if open_at < 0:
-        raise _GiftProblem(start, "没有答案部分 {…}：描述题（description）不支持导入", name)
-    close_at = text.find("}", open_at)
-    nested = text.find("{", open_at + 1)
-    if close_at < 0 or (0 <= nested < close_at):
-        raise _GiftProblem(line_of(open_at), "花括号 { 没有闭合（如需字面的 { 或 } 请写 \\{ \\}）", name)
-    if "{" in text[close_at + 1:] or "}" in text[close_at + 1:]:
-        raise _GiftProblem(line_of(close_at), "一道题只能有一个答案部分 {…}", name)
+    try:
+        spans = _answer_blocks(text, line_of)
+    except _GiftProblem as problem:
+        raise _GiftProblem(problem.line, problem.message, name) from None
+    kind = _unsupported_kind(spans, text)
+    if kind:
+        return SkippedQuestion(file, start, kind, name)
+    (open_at, close_at), = spans
     prefix, answer, suffix = text[:open_at], text[open_at + 1:close_at], text[close_at + 1:]
     text_format = "markdown"
     match = _FORMAT.match(prefix)
     if match:
         text_format = {"moodle": "plain"}.get(match.group(1).lower(), match.group(1).lower())
         prefix = prefix[match.end():]
-    stem = _restore(prefix)
-    if _restore(suffix):
+    stem = restore(prefix)
+    if restore(suffix):
         # Missing word: the blank goes where the answers were, spacing kept as written.
-        stem = f"{_restore(prefix, strip=False).lstrip()}{BLANK}{_restore(suffix, strip=False).rstrip()}"
+        stem = f"{restore(prefix, strip=False).lstrip()}{BLANK}{restore(suffix, strip=False).rstrip()}"
     meta = _metadata(comments, start, name)
     qid = meta.pop("id", None) or (name if name and ID_PATTERN.match(name) else fallback_id)
     try:
         fields = _parse_answer(answer)
     except ValueError as error:
         raise _GiftProblem(line_of(open_at), str(error), name) from None
-    question = Question(id=qid, stem=stem, text_format=text_format, file=file, line=start,
+    # A name that is only the id adds nothing (our own export writes ::id::).
+    kept_name = name if name and name != qid else ""
+    question = Question(id=qid, stem=stem, text_format=text_format, file=file, line=start, name=kept_name,
                         points=Decimal(str(meta.pop("points", 1))), clause=str(meta.pop("clause", "")),
                         quote=meta.pop("quote", ""), **fields, **meta)
     return question, name
@@ -209,157 +244,18 @@ def _metadata(comments: list[str], line: int, name: str | None) -> dict:
     return meta
 
 
-def _split_feedback(token: str) -> tuple[str, str]:
-    text, _, feedback = token.partition("#")
-    return _restore(text), _restore(feedback)
-
-
-def _weight_of(token: str) -> tuple[Decimal | None, str]:
-    match = _WEIGHT.match(token)
-    if not match:
-        return None, token
-    weight = Decimal(match.group(1))
-    if not -HUNDRED <= weight <= HUNDRED:
-        raise ValueError(f"百分比 {weight}% 超出 -100% 到 100%")
-    return weight, token[match.end():]
-
-
 def _parse_answer(answer: str) -> dict:
+    """The fields of the answer block, from the first type (in GIFT order) that reads it."""
     body, _, general = answer.partition("####")
-    fields = {"explanation": _restore(general)}
     body = body.strip()
-    if not body:
-        raise ValueError("答案部分为空：问答题（essay）不支持导入")
-    if "->" in body:
-        raise ValueError("匹配题（matching，含 ->）不支持导入")
-    if body.startswith("#"):
-        fields.update(type="numeric", numeric=_parse_numeric(body[1:]))
-        return fields
-    true_false = _TRUE_FALSE.match(body)
-    if true_false:
-        fields.update(type="true_false", truth=true_false.group(1).upper().startswith("T"),
-                      feedback_wrong=_restore(true_false.group(2) or ""),
-                      feedback_right=_restore(true_false.group(3) or ""))
-        return fields
-    tokens = re.findall(r"([=~])([^=~]*)", body)
-    if not tokens or body[0] not in "=~":
-        raise ValueError("答案应以 = 或 ~ 开头，例如 {=正确答案 ~错误答案}")
-    if all(marker == "=" for marker, _ in tokens):
-        accepted = []
-        for _, token in tokens:
-            weight, token = _weight_of(token.strip())
-            text, feedback = _split_feedback(token)
-            accepted.append(TextAnswer(text, HUNDRED if weight is None else weight, feedback))
-        fields.update(type="short", accepted=tuple(accepted))
-        return fields
-    fields.update(_parse_choices(tokens))
-    return fields
-
-
-def _parse_choices(tokens: list[tuple[str, str]]) -> dict:
-    right_markers = sum(1 for marker, _ in tokens if marker == "=")
-    parsed = []
-    for marker, token in tokens:
-        weight, token = _weight_of(token.strip())
-        text, feedback = _split_feedback(token)
-        if marker == "=" and weight is None:
-            weight = HUNDRED
-        parsed.append((marker, text, weight if weight is not None else Decimal(0), feedback))
-    positive = [entry for entry in parsed if entry[2] > 0]
-    multiple = right_markers > 1 or (right_markers == 0 and bool(positive))
-    if not positive:
-        raise ValueError("选择题没有正确答案（需要 = 或正百分比的选项）")
-    if multiple and right_markers > 1:
-        share = (HUNDRED / right_markers).quantize(Decimal("0.00001")).normalize()
-        parsed = [(m, t, share if m == "=" else w, f) for m, t, w, f in parsed]
-    elif multiple and abs(sum(entry[2] for entry in parsed if entry[2] > 0) - HUNDRED) > Decimal("0.01"):
-        raise ValueError("多选题中正确选项的百分比之和应为 100%")
-    choices = tuple(
-        Choice(key=chr(ord("a") + index), text=text, weight=weight, feedback=feedback,
-               correct=weight > 0 if multiple else weight == HUNDRED)
-        for index, (_, text, weight, feedback) in enumerate(parsed)
-    )
-    if not multiple and sum(1 for choice in choices if choice.correct) != 1:
-        raise ValueError("单选题必须恰好有一个 = 正确答案")
-    return {"type": "multiple" if multiple else "single", "choices": choices}
-
-
-def _parse_numeric(body: str) -> tuple[NumericAnswer, ...]:
-    body = body.strip()
-    answers = []
-    for part in body.split("="):
-        part = part.strip()
-        if not part:
-            continue
-        weight, part = _weight_of(part)
-        spec, feedback = _split_feedback(part)
-        answers.append(_numeric(spec, HUNDRED if weight is None else weight, feedback))
-    if not answers:
-        raise ValueError("数值题缺少答案，例如 {#2:0.5} 或 {#1..5}")
-    return tuple(answers)
-
-
-def _numeric(spec: str, weight: Decimal, feedback: str) -> NumericAnswer:
-    spec = spec.replace(_PLACEHOLDER[":"], ":").strip()
-    try:
-        if ".." in spec:
-            low, high = (Decimal(part) for part in spec.split("..", 1))
-            if low > high:
-                raise ValueError
-            return NumericAnswer(((low + high) / 2).normalize(), ((high - low) / 2).normalize(), weight, feedback)
-        value, _, tolerance = spec.partition(":")
-        return NumericAnswer(Decimal(value).normalize(), Decimal(tolerance or "0").normalize(), weight, feedback)
-    except (ArithmeticError, ValueError):
-        raise ValueError(f"数值答案「{spec}」无效，应写成 2:0.5 或 1..5") from None
+    for kind in question_types.gift_readers():
+        fields = kind.gift_read(body)
+        if fields is not None:
+            return {"explanation": restore(general), **fields}
+    raise ValueError("答案应以 = 或 ~ 开头，例如 {=正确答案 ~错误答案}")
 
 
 # --- writing --------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """Escape GIFT's special characters and newlines in `text`."""
-    out = text.replace("\\", "\\\\")
-    for char in "~=#{}:":
-        out = out.replace(char, "\\" + char)
-    return out.replace("\r\n", "\n").replace("\n", "\\n")
-
-
-def _weight_text(weight: Decimal) -> str:
-    return f"%{format_decimal(weight)}%"
-
-
-def _with_feedback(text: str, feedback: str) -> str:
-    return escape(text) + (f"#{escape(feedback)}" if feedback else "")
-
-
-def _answer_lines(question: Question) -> list[str]:
-    if question.type == "true_false":
-        line = "TRUE" if question.truth else "FALSE"
-        if question.feedback_wrong or question.feedback_right:
-            line += f"#{escape(question.feedback_wrong)}"
-        if question.feedback_right:
-            line += f"#{escape(question.feedback_right)}"
-        return [line]
-    if question.type == "short":
-        return [("=" if a.weight == HUNDRED else "=" + _weight_text(a.weight)) + _with_feedback(a.text, a.feedback)
-                for a in question.accepted]
-    if question.type == "numeric":
-        simple = len(question.numeric) == 1 and question.numeric[0].weight == HUNDRED and not question.numeric[0].feedback
-        specs = [f"{format_decimal(a.value)}:{format_decimal(a.tolerance)}" for a in question.numeric]
-        if simple:
-            return ["#" + specs[0]]
-        return ["#"] + [
-            "=" + ("" if a.weight == HUNDRED else _weight_text(a.weight)) + spec + (f"#{escape(a.feedback)}" if a.feedback else "")
-            for a, spec in zip(question.numeric, specs, strict=True)
-        ]
-    lines = []
-    for choice in question.choices:
-        if question.type == "single" and choice.correct:
-            lines.append("=" + _with_feedback(choice.text, choice.feedback))
-        else:
-            weight = _weight_text(choice.weight) if choice.weight != 0 else ""
-            lines.append("~" + weight + _with_feedback(choice.text, choice.feedback))
-    return lines
 
 
 def write_question(question: Question) -> str:
@@ -371,8 +267,8 @@ def write_question(question: Question) -> str:
     head, blank, tail = stem.partition(BLANK)
     opening = f"{escape(head)}{{" if blank else f"{escape(head)} {{"
     lines = [f"// [id:{question.id}]{tags}", "// lms: " + json.dumps(meta, ensure_ascii=False),
-             f"::{escape(question.id)}::[{question.text_format}]{opening}"]
-    lines += [f"  {line}" for line in _answer_lines(question)]
+             f"::{escape(question.name or question.id)}::[{question.text_format}]{opening}"]
+    lines += [f"  {line}" for line in question.kind.gift_write(question)]
     if question.explanation:
         lines.append(f"  ####{escape(question.explanation)}")
     lines.append("}" + (escape(tail) if blank else ""))
@@ -387,3 +283,7 @@ def write_gift(sections: list[tuple[str | None, list[Question] | tuple[Question,
             blocks.append(f"$CATEGORY: {category}")
         blocks += [write_question(question) for question in questions]
     return "\n\n".join(blocks) + "\n"
+
+
+__all__ = ["BLANK", "PLACEHOLDER", "GiftImport", "GiftQuestion", "SkippedQuestion", "escape", "parse_gift",
+           "write_gift", "write_question"]

@@ -22,38 +22,34 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from lms.question_bank.normalise import normalise
+from lms import question_types
+from lms.question_types import QUESTION_TYPES
+from lms.question_types.base import yaml_number
+# The bank's values are defined with the types; `X as X` re-exports them under their old home.
+from lms.question_types.values import HUNDRED as HUNDRED
+from lms.question_types.values import WEIGHT_QUANTUM as WEIGHT_QUANTUM
+from lms.question_types.values import Choice as Choice
+from lms.question_types.values import NumericAnswer as NumericAnswer
+from lms.question_types.values import TextAnswer as TextAnswer
+from lms.question_types.values import decimal_of, jsonable
+from lms.question_types.values import format_decimal as format_decimal
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 
-QUESTION_TYPES = {
-    "single": "单选题",
-    "multiple": "多选题",
-    "true_false": "判断题",
-    "short": "填空题",
-    "numeric": "数值题",
-}
 TEXT_FORMATS = ("markdown", "html", "plain")
 BANK_FILE = "bank.yaml"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-HUNDRED = Decimal(100)
-# Default weights are rounded like Moodle's own grade list (33.33333 %).
-WEIGHT_QUANTUM = Decimal("0.00001")
+# Fields added after banks were first synced: left out of the content hash while empty, so adding
+# them did not change every question's hash (a changed hash counts as a review and clears `stale`).
+_LATER_FIELDS = ("name",)
 
-_COMMON_KEYS = {"id", "type", "points", "clause", "quote", "explanation", "stem", "format",
+_COMMON_KEYS = {"id", "name", "type", "points", "clause", "quote", "explanation", "stem", "format",
                 "dimension", "level", "tags", "reviewed"}
-_TYPE_KEYS = {
-    "single": {"choices"},
-    "multiple": {"choices"},
-    "true_false": {"answer", "feedback"},
-    "short": {"answers"},
-    "numeric": {"answer", "tolerance", "range", "answers", "unit"},
-}
 _SAFE_TAGS = {
     "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
@@ -88,36 +84,6 @@ class BankLoadError(Exception):
 
 
 @dataclass(frozen=True)
-class Choice:
-    """An option of a choice question. `key` (a, b, c …) is its position, stable within the question."""
-
-    key: str
-    text: str
-    correct: bool
-    weight: Decimal  # percent of the points, as in GIFT's %50%; negative for a penalised option
-    feedback: str = ""
-
-
-@dataclass(frozen=True)
-class TextAnswer:
-    """An accepted answer of a short-answer question."""
-
-    text: str
-    weight: Decimal = HUNDRED
-    feedback: str = ""
-
-
-@dataclass(frozen=True)
-class NumericAnswer:
-    """An accepted numeric answer: `value` ± `tolerance`."""
-
-    value: Decimal
-    tolerance: Decimal = Decimal(0)
-    weight: Decimal = HUNDRED
-    feedback: str = ""
-
-
-@dataclass(frozen=True)
 class Question:
     """One question as written in the bank. `file` and `line` locate it, and do not count in equality."""
 
@@ -140,6 +106,7 @@ class Question:
     feedback_right: str = ""
     feedback_wrong: str = ""
     reviewed: str | None = None
+    name: str = ""  # GIFT's ::name::, when it is more than the id
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
 
@@ -148,21 +115,21 @@ class Question:
         """The chapter a clause belongs to: "2" for "2.1", "7" for "7.1.1"."""
         return self.clause.split(".")[0]
 
+    @property
+    def kind(self) -> question_types.QuestionType:
+        """The question's type (see lms.question_types)."""
+        return question_types.get(self.type)
+
     def answer_spec(self) -> dict:
-        """The answer of a non-choice question as JSON-ready data (the database's `answer` column)."""
-        if self.type == "true_false":
-            return {"truth": self.truth, "feedback_right": self.feedback_right, "feedback_wrong": self.feedback_wrong}
-        if self.type == "short":
-            return {"accepted": [_jsonable(asdict(answer)) for answer in self.accepted]}
-        if self.type == "numeric":
-            return {"numeric": [_jsonable(asdict(answer)) for answer in self.numeric], "unit": self.unit}
-        return {}
+        """The answer as JSON-ready data (the database's `answer` column); its shape is the type's."""
+        return self.kind.answer_spec(self)
 
     @property
     def content_hash(self) -> str:
         """SHA-256 over everything that defines the question (not where it is written)."""
-        data = {key: value for key, value in asdict(self).items() if key not in ("file", "line")}
-        return hashlib.sha256(json.dumps(_jsonable(data), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        data = {key: value for key, value in asdict(self).items()
+                if key not in ("file", "line") and not (key in _LATER_FIELDS and not value)}
+        return hashlib.sha256(json.dumps(jsonable(data), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -190,22 +157,6 @@ class QuestionBank:
         """SHA-256 over the bank's title, description and its questions' hashes in order."""
         parts = [self.title, self.description] + [question.content_hash for question in self.questions]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def format_decimal(value: Decimal) -> str:
-    """A Decimal as plain text without exponent or trailing zeros: 100, 0.5, -33.33333."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value
 
 
 # --- YAML with line numbers ---------------------------------------------------------------
@@ -426,14 +377,14 @@ def question_from_mapping(item: Any, line: int, collector: _Collector) -> Questi
     def err(key: str | None, message: str) -> None:
         collector.add(item.key_lines.get(key, item.line) if key else item.line, message, qid)
 
-    qtype = item.get("type")
-    if qtype not in QUESTION_TYPES:
+    kind = question_types.find(item.get("type")) if isinstance(item.get("type"), str) else None
+    if kind is None:
         err("type", "题型 type 应为：" + "、".join(f"{k}（{v}）" for k, v in QUESTION_TYPES.items()))
         return None
-    allowed = _COMMON_KEYS | _TYPE_KEYS[qtype]
+    allowed = _COMMON_KEYS | kind.bank_keys
     for key in item:
         if key not in allowed:
-            err(key, f"{QUESTION_TYPES[qtype]}不使用键「{key}」，可用：" + "、".join(sorted(allowed)))
+            err(key, f"{kind.label}不使用键「{key}」，可用：" + "、".join(sorted(allowed)))
     fields = {
         "stem": _text(item, "stem", "题干 stem", err),
         "points": _points(item, err),
@@ -445,11 +396,12 @@ def question_from_mapping(item: Any, line: int, collector: _Collector) -> Questi
         "level": _label_or_key(item, "level", SKILL_LEVELS, "等级", err),
         "tags": _tags(item, err),
         "reviewed": _reviewed(item, err),
+        "name": _text(item, "name", "名称 name", err, required=False),
     }
-    fields.update(_TYPE_PARSERS[qtype](item, err))
+    fields.update(kind.parse(item, err))
     if len(collector.errors) > before:
         return None
-    return Question(id=qid, type=qtype, file=collector.file, line=item.line, **fields)
+    return Question(id=qid, type=kind.key, file=collector.file, line=item.line, **fields)
 
 
 def _text(item: Located, key: str, label: str, err, required: bool = True) -> str:
@@ -464,21 +416,11 @@ def _text(item: Located, key: str, label: str, err, required: bool = True) -> st
     return str(value).strip()
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _points(item: Located, err) -> Decimal:
     if "points" not in item:
         err(None, "缺少分值 points")
         return Decimal(0)
-    points = _decimal(item["points"])
+    points = decimal_of(item["points"])
     if points is None or points <= 0:
         err("points", f"分值 points 应是大于 0 的数字（现为 {item['points']!r}）")
         return Decimal(0)
@@ -535,167 +477,15 @@ def _reviewed(item: Located, err) -> str | None:
     return None
 
 
-def _feedback(value: Any) -> str:
-    return str(value).strip() if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
-
-
-def _weight(raw: Any, err, key: str) -> Decimal | None:
-    weight = _decimal(raw)
-    if weight is None or not -HUNDRED <= weight <= HUNDRED:
-        err(key, f"权重 weight 应在 -100 到 100 之间（现为 {raw!r}）")
-        return None
-    return weight
-
-
-def _parse_choices(item: Located, err, multiple: bool) -> dict:
-    raw = item.get("choices")
-    if not isinstance(raw, LocatedList) or len(raw) < 2:
-        err("choices" if "choices" in item else None, "选择题至少需要 2 个选项 choices")
-        return {"choices": ()}
-    entries = []
-    for index, entry in enumerate(raw):
-        key = chr(ord("a") + index)
-        if isinstance(entry, str | int | float) and not isinstance(entry, bool):
-            entries.append((key, str(entry).strip(), False, None, ""))
-            continue
-        if not isinstance(entry, Located) or not isinstance(entry.get("text"), str | int | float):
-            err("choices", f"第 {index + 1} 个选项应是文本，或含 text 的映射（text、correct、weight、feedback）")
-            continue
-        unknown = set(entry) - {"text", "correct", "weight", "feedback"}
-        if unknown:
-            err("choices", f"第 {index + 1} 个选项有未知的键：" + "、".join(map(str, unknown)))
-        if not isinstance(entry.get("correct", False), bool):
-            err("choices", f"第 {index + 1} 个选项的 correct 应为 true 或 false")
-        weight = _weight(entry["weight"], err, "choices") if "weight" in entry else None
-        entries.append((key, str(entry["text"]).strip(), entry.get("correct") is True, weight, _feedback(entry.get("feedback"))))
-    if any(not text for _, text, *_ in entries):
-        err("choices", "选项文本不能为空")
-    texts = [normalise(text) for _, text, *_ in entries]
-    if len(set(texts)) != len(texts):
-        err("choices", "有两个选项的文本相同")
-    correct = sum(1 for entry in entries if entry[2])
-    if not multiple and correct != 1:
-        err("choices", f"单选题必须恰好有 1 个正确选项（现有 {correct} 个）")
-    if multiple and (correct < 1 or correct == len(entries)):
-        err("choices", f"多选题至少要有 1 个正确选项和 1 个错误选项（现有正确 {correct} 个，共 {len(entries)} 个）")
-    return {"choices": tuple(_with_weights(entries, multiple, err))}
-
-
-def _with_weights(entries: list[tuple], multiple: bool, err) -> list[Choice]:
-    """Fill default weights: a right option shares 100 %, a wrong one shares -100 % (multiple) or 0."""
-    n_right = sum(1 for entry in entries if entry[2]) or 1
-    n_wrong = (len(entries) - n_right) or 1
-    choices = []
-    for key, text, correct, weight, feedback in entries:
-        if weight is None:
-            if correct:
-                weight = (HUNDRED / n_right).quantize(WEIGHT_QUANTUM).normalize()
-            else:
-                weight = (-HUNDRED / n_wrong).quantize(WEIGHT_QUANTUM).normalize() if multiple else Decimal(0)
-        elif correct != (weight > 0 if multiple else weight == HUNDRED):
-            err("choices", f"选项 {key} 的 weight {weight} 与 correct 不一致")
-        choices.append(Choice(key=key, text=text, correct=correct, weight=weight, feedback=feedback))
-    return choices
-
-
-def _parse_true_false(item: Located, err) -> dict:
-    if not isinstance(item.get("answer"), bool):
-        err("answer" if "answer" in item else None, "判断题的 answer 应为 true 或 false")
-    feedback = item.get("feedback") or {}
-    if not isinstance(feedback, dict) or set(feedback) - {"right", "wrong"}:
-        err("feedback", "判断题的 feedback 应写成 {right: 答对时的反馈, wrong: 答错时的反馈}")
-        feedback = {}
-    return {"truth": item.get("answer") is True, "feedback_right": _feedback(feedback.get("right")),
-            "feedback_wrong": _feedback(feedback.get("wrong"))}
-
-
-def _parse_short(item: Located, err) -> dict:
-    raw = item.get("answers")
-    if not isinstance(raw, list) or not raw:
-        err("answers" if "answers" in item else None, "填空题至少需要 1 个可接受答案 answers")
-        return {"accepted": ()}
-    accepted = []
-    for index, entry in enumerate(raw):
-        if isinstance(entry, str | int | float) and not isinstance(entry, bool) and str(entry).strip():
-            accepted.append(TextAnswer(text=str(entry).strip()))
-        elif isinstance(entry, Located) and str(entry.get("text", "")).strip() and not set(entry) - {"text", "weight", "feedback"}:
-            weight = _weight(entry.get("weight", 100), err, "answers") or HUNDRED
-            accepted.append(TextAnswer(str(entry["text"]).strip(), weight, _feedback(entry.get("feedback"))))
-        else:
-            err("answers", f"第 {index + 1} 个答案应是非空文本，或含 text 的映射（text、weight、feedback）")
-    folded = [normalise(answer.text) for answer in accepted]
-    if len(set(folded)) != len(folded):
-        err("answers", "有两个答案在规范化（全/半角、大小写、空格、简繁）后相同")
-    if accepted and not any(answer.weight == HUNDRED for answer in accepted):
-        err("answers", "至少要有一个满分（weight 100）答案")
-    return {"accepted": tuple(accepted)}
-
-
-def _parse_numeric(item: Located, err) -> dict:
-    unit = _feedback(item.get("unit"))
-    given = [key for key in ("answer", "range", "answers") if key in item]
-    if len(given) != 1:
-        err(given[1] if len(given) > 1 else None, "数值题需要且只能用以下一种写法：answer（配 tolerance）、range、answers")
-        return {"numeric": (), "unit": unit}
-    if "answers" in item and isinstance(item["answers"], list) and item["answers"]:
-        answers = []
-        for entry in item["answers"]:
-            if not isinstance(entry, Located) or set(entry) - {"value", "tolerance", "weight", "feedback"}:
-                err("answers", "数值题的每个答案应是映射（value、tolerance、weight、feedback）")
-                continue
-            answers.append(_numeric_answer(entry.get("value"), entry.get("tolerance", 0), err, "answers",
-                                           _weight(entry.get("weight", 100), err, "answers") or HUNDRED,
-                                           _feedback(entry.get("feedback"))))
-    elif "range" in item:
-        bounds = item["range"]
-        low, high = (_decimal(bounds[0]), _decimal(bounds[1])) if isinstance(bounds, list) and len(bounds) == 2 else (None, None)
-        if low is None or high is None or low > high:
-            err("range", "range 应写成 [下限, 上限]，且下限不大于上限")
-            return {"numeric": (), "unit": unit}
-        answers = [NumericAnswer(value=((low + high) / 2).normalize(), tolerance=((high - low) / 2).normalize())]
-    else:
-        answers = [_numeric_answer(item.get("answer"), item.get("tolerance", 0), err, "answer")]
-    answers = [answer for answer in answers if answer is not None]
-    if not answers:
-        err("answers", "数值题至少需要 1 个答案")
-    elif not any(answer.weight == HUNDRED for answer in answers):
-        err("answers", "至少要有一个满分（weight 100）答案")
-    return {"numeric": tuple(answers), "unit": unit}
-
-
-def _numeric_answer(value, tolerance, err, key, weight=HUNDRED, feedback="") -> NumericAnswer | None:
-    number, margin = _decimal(value), _decimal(tolerance)
-    if number is None:
-        err(key, f"数值答案应是数字（现为 {value!r}）")
-        return None
-    if margin is None or margin < 0:
-        err("tolerance" if key == "answer" else key, f"误差 tolerance 应是不小于 0 的数字（现为 {tolerance!r}）")
-        return None
-    return NumericAnswer(value=number.normalize(), tolerance=margin.normalize(), weight=weight, feedback=feedback)
-
-
-_TYPE_PARSERS = {
-    "single": lambda item, err: _parse_choices(item, err, multiple=False),
-    "multiple": lambda item, err: _parse_choices(item, err, multiple=True),
-    "true_false": _parse_true_false,
-    "short": _parse_short,
-    "numeric": _parse_numeric,
-}
-
-
 # --- writing YAML (used by the GIFT import) ------------------------------------------------
-
-
-def _number(value: Decimal) -> int | float | str:
-    # Integral values are written as YAML integers, others as floats that read back exactly.
-    text = format_decimal(value)
-    return int(text) if re.fullmatch(r"-?\d+", text) else float(text)
 
 
 def question_to_mapping(question: Question) -> dict:
     """A question as the plain mapping `question_from_mapping` reads back to an equal Question."""
-    data: dict[str, Any] = {"id": question.id, "type": question.type, "points": _number(question.points),
-                            "clause": question.clause}
+    data: dict[str, Any] = {"id": question.id}
+    if question.name:
+        data["name"] = question.name
+    data.update({"type": question.type, "points": yaml_number(question.points), "clause": question.clause})
     for key in ("dimension", "level"):
         if getattr(question, key):
             data[key] = getattr(question, key)
@@ -704,41 +494,11 @@ def question_to_mapping(question: Question) -> dict:
     if question.text_format != "markdown":
         data["format"] = question.text_format
     data["stem"] = question.stem
-    if question.type in ("single", "multiple"):
-        data["choices"] = [_choice_mapping(choice, question.type) for choice in question.choices]
-    elif question.type == "true_false":
-        data["answer"] = bool(question.truth)
-        feedback = {k: v for k, v in (("right", question.feedback_right), ("wrong", question.feedback_wrong)) if v}
-        if feedback:
-            data["feedback"] = feedback
-    elif question.type == "short":
-        data["answers"] = [
-            answer.text if answer.weight == HUNDRED and not answer.feedback
-            else {k: v for k, v in (("text", answer.text), ("weight", _number(answer.weight)), ("feedback", answer.feedback)) if v != ""}
-            for answer in question.accepted
-        ]
-    else:
-        data["answers"] = [
-            {k: v for k, v in (("value", _number(a.value)), ("tolerance", _number(a.tolerance)),
-                               ("weight", _number(a.weight)), ("feedback", a.feedback)) if v != ""}
-            for a in question.numeric
-        ]
-        if question.unit:
-            data["unit"] = question.unit
+    data.update(question.kind.dump(question))
     data["quote"] = question.quote
     data["explanation"] = question.explanation
     if question.reviewed:
         data["reviewed"] = date.fromisoformat(question.reviewed)
-    return data
-
-
-def _choice_mapping(choice: Choice, qtype: str) -> dict:
-    data: dict[str, Any] = {"text": choice.text}
-    if choice.correct:
-        data["correct"] = True
-    data["weight"] = _number(choice.weight)
-    if choice.feedback:
-        data["feedback"] = choice.feedback
     return data
 
 

@@ -79,3 +79,28 @@ def test_import_refuses_broken_gift_and_existing_bank(bank_runner, quizzes_dir):
     assert not (quizzes_dir / "x").exists()
     result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "essay.gift"), "--bank", "sample"])
     assert result.exit_code == 1 and "已存在" in result.output
+
+
+def test_import_of_a_moodle_export_skips_and_lists_unsupported_types(bank_runner, quizzes_dir):
+    result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "moodle_export.gift"),
+                                      "--bank", "moodle"])
+    assert result.exit_code == 0, result.output
+    assert "已导入 8 题" in result.output and "跳过 5 道本平台不支持的题目" in result.output
+    for line, label in ((5, "描述题"), (16, "问答题"), (19, "匹配题"), (39, "完形填空"), (54, "完形填空")):
+        assert f"moodle_export.gift:{line}: {label}" in result.output
+    written = (quizzes_dir / "moodle" / "默认-销售规范.yaml").read_text(encoding="utf-8")
+    assert "name: 严重投诉时效" in written and "wrong: 太离谱了" in written
+
+
+def test_import_strict_refuses_a_file_with_unsupported_types(bank_runner, quizzes_dir):
+    result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "moodle_export.gift"),
+                                      "--bank", "moodle", "--strict"])
+    assert result.exit_code == 1 and "未导入任何题目" in result.output
+    assert "moodle_export.gift:19: 题目 时效配对：匹配题（matching）不支持导入（--strict）" in result.output
+    assert not (quizzes_dir / "moodle").exists()
+
+
+def test_import_of_a_file_with_only_unsupported_types_writes_nothing(bank_runner, quizzes_dir):
+    result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "essay.gift"), "--bank", "e"])
+    assert result.exit_code == 1 and "essay.gift:1: 问答题（essay）「问答」" in result.output
+    assert "没有找到可导入的题目" in result.output and not (quizzes_dir / "e").exists()

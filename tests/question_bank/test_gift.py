@@ -17,7 +17,7 @@ def _by_name(items):
 
 
 def test_every_construct_of_the_fixture_is_imported():
-    items = parse_gift((DATA / "gift" / "all_constructs.gift").read_text(encoding="utf-8"), "all.gift", "imp")
+    items = parse_gift((DATA / "gift" / "all_constructs.gift").read_text(encoding="utf-8"), "all.gift", "imp").questions
     named = _by_name(items)
     assert len(items) == 10
     choice = named["严重投诉"]
@@ -53,26 +53,35 @@ def test_every_construct_of_the_fixture_is_imported():
     assert escaped.id.startswith("imp-") and escaped.stem == "公式 1 + 1 = 2 ~ 约等 # 号 {括号}\n第二行"
 
 
-@pytest.mark.parametrize(
-    ("fixture", "line", "fragment"),
-    [("unclosed.gift", 3, "没有闭合"), ("matching.gift", 1, "匹配题"), ("essay.gift", 1, "问答题")],
-)
-def test_refused_and_broken_questions_name_file_and_line(fixture, line, fragment):
+def test_a_syntax_error_refuses_the_file_naming_file_and_line():
     with pytest.raises(BankLoadError) as info:
-        parse_gift((DATA / "gift" / fixture).read_text(encoding="utf-8"), fixture)
+        parse_gift((DATA / "gift" / "unclosed.gift").read_text(encoding="utf-8"), "unclosed.gift")
     error = info.value.errors[0]
-    assert fragment in error.message and error.line == line and error.file == fixture
+    assert "没有闭合" in error.message and error.line == 3 and error.file == "unclosed.gift"
     assert len(info.value.errors) == 1  # the good questions around it are fine, but nothing is returned
 
 
-def test_description_without_answers_is_refused():
+@pytest.mark.parametrize(("fixture", "kind", "label"), [("matching.gift", "matching", "匹配题"),
+                                                       ("essay.gift", "essay", "问答题")])
+def test_unsupported_types_are_skipped_with_line_and_type_or_refused_when_strict(fixture, kind, label):
+    text = (DATA / "gift" / fixture).read_text(encoding="utf-8")
+    result = parse_gift(text, fixture)
+    assert result.questions == [] and [(s.line, s.kind, s.file) for s in result.skipped] == [(1, kind, fixture)]
+    assert label in str(result.skipped[0])
+    with pytest.raises(BankLoadError) as info:
+        parse_gift(text, fixture, strict=True)
+    assert [(e.line, e.file) for e in info.value.errors] == [(1, fixture)] and label in info.value.errors[0].message
+
+
+def test_description_without_answers_is_skipped_or_refused_when_strict():
+    assert [s.kind for s in parse_gift("只是一段说明文字。\n").skipped] == ["description"]
     with pytest.raises(BankLoadError, match="描述题"):
-        parse_gift("只是一段说明文字。\n")
+        parse_gift("只是一段说明文字。\n", strict=True)
 
 
 def test_sample_bank_round_trips_through_gift():
     bank = load_bank(DATA / "quizzes" / "sample")
-    back = parse_gift(write_gift([("sample/all", bank.questions)]))
+    back = parse_gift(write_gift([("sample/all", bank.questions)])).questions
     assert [item.question for item in back] == list(bank.questions)
     assert all(item.category == "sample/all" for item in back)
 
@@ -82,4 +91,4 @@ def test_shipped_bank_export_imports_back_to_the_same_questions():
     questions = [question for bank in banks for question in bank.questions]
     text = write_gift([("guide", questions)])
     assert text.count("\n::") == len(questions)  # one ::name:: line per question
-    assert [item.question for item in parse_gift(text)] == questions
+    assert [item.question for item in parse_gift(text).questions] == questions
