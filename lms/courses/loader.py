@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -180,6 +180,27 @@ def split_front_matter(text: str) -> tuple[dict, dict[str, int], str, int]:
         if match:
             field_lines.setdefault(match.group(1), number)
     return fields, field_lines, "\n".join(lines[end + 1 :]).lstrip("\n"), end + 2
+
+
+def course_title(path: Path) -> str:
+    """The course's title from its index (``index.md`` front matter); "" when the index is missing or broken.
+
+    Cached per file version, so pages can show it without reading the file each time.
+    """
+    index_path = Path(path) / INDEX
+    try:
+        return _course_title(str(index_path), index_path.stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+@lru_cache(maxsize=8)
+def _course_title(index_path: str, _version: int) -> str:
+    try:
+        fields, _, _, _ = split_front_matter(Path(index_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return ""
+    return str(fields.get("title") or "")
 
 
 def _read_index(path: Path, problems: list[str]) -> dict:

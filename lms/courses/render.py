@@ -28,6 +28,7 @@ _TAG = re.compile(r"<[^>]+>")
 _lock = threading.Lock()
 _cache: OrderedDict[tuple[str, str], RenderedLesson] = OrderedDict()
 _converter = None
+_simplifier = None
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,24 @@ def _to_traditional(text: str) -> str:
         return _converter.convert(text)
 
 
+def to_simplified(text: str) -> str:
+    """`text` in Simplified characters, the script the course is written in (a 繁體 query → 简体)."""
+    global _simplifier
+    with _lock:
+        if _simplifier is None:
+            _simplifier = opencc.OpenCC("t2s")
+        return _simplifier.convert(text)
+
+
+def convert(text: str, script: str) -> str:
+    """Any course text (written in 简体) in `script`; not cached, for texts that vary (snippets)."""
+    return _to_traditional(text) if script == "hant" else text
+
+
 @lru_cache(maxsize=4096)
 def in_script(text: str, script: str) -> str:
     """Short texts (titles) in the reader's script."""
-    return _to_traditional(text) if script == "hant" else text
+    return convert(text, script)
 
 
 def _table_of_contents(rendered: str) -> tuple[TocEntry, ...]:

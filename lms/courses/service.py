@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
 from lms.cases.service import cited_by_published_case
+from lms.courses.render import convert, to_simplified
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, User, utcnow
 
@@ -231,33 +232,52 @@ class SearchHit:
     count: int
 
 
-def search_lessons(query: str, limit: int = 50) -> list[SearchHit]:
-    """Lessons whose text contains `query`, with a highlighted snippet.
+def search_lessons(query: str, script: str = "hans", limit: int = 50) -> list[SearchHit]:
+    """Lessons whose text contains `query`, with a highlighted snippet in the reader's `script`.
 
+    The course is written in Simplified characters, so a 繁體 query (投訴) is
+    converted with OpenCC first and finds what 投诉 finds; the query as typed
+    is searched too, in case the conversion changed a character the text keeps.
     The course is a few dozen lessons, so a substring match (LIKE, the same on
     SQLite and PostgreSQL) is exact for words of any length, 回款 and 投诉
     included, and needs no index to be fast.
     """
-    needle = query.strip()
-    if not needle:
+    typed = query.strip()
+    if not typed:
         return []
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    needles = list(dict.fromkeys([to_simplified(typed), typed]))
+    matches = []
+    for needle in needles:
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matches += [Lesson.plain_text.like(pattern, escape="\\"), Lesson.title.like(pattern, escape="\\")]
     stmt = (
         select(Lesson)
-        .where(Lesson.retired_at.is_(None), (Lesson.plain_text.like(pattern, escape="\\")) | Lesson.title.like(pattern, escape="\\"))
+        .where(Lesson.retired_at.is_(None), or_(*matches))
         .order_by(Lesson.position)
         .limit(limit)
         .options(undefer(Lesson.plain_text))
     )
-    return [SearchHit(lesson, highlight_snippet(lesson.plain_text, needle), lesson.plain_text.count(needle)) for lesson in db.session.scalars(stmt)]
+    hits = []
+    for lesson in db.session.scalars(stmt):
+        needle = next((n for n in needles if n in lesson.plain_text), needles[0])
+        hits.append(SearchHit(lesson, highlight_snippet(lesson.plain_text, needle, script=script),
+                              lesson.plain_text.count(needle)))
+    return hits
 
 
-def highlight_snippet(text: str, needle: str, radius: int = 40) -> Markup:
-    """Text around the first match, escaped, with every match wrapped in <mark>."""
+def highlight_snippet(text: str, needle: str, radius: int = 40, script: str = "hans") -> Markup:
+    """Text around the first match in `script`, escaped, with every match wrapped in <mark>.
+
+    The match is found in the Simplified text and each piece converted on its
+    own, so the marks stay on the matched words whatever the conversion does.
+    """
     at = text.find(needle)
     start = max(0, at - radius) if at >= 0 else 0
     end = min(len(text), (at if at >= 0 else 0) + len(needle) + radius)
     window = text[start:end]
     parts = re.split(f"({re.escape(needle)})", window)
-    marked = Markup("").join(Markup("<mark>{}</mark>").format(part) if part == needle else escape(part) for part in parts)
+    marked = Markup("").join(
+        Markup("<mark>{}</mark>").format(convert(part, script)) if part == needle else escape(convert(part, script))
+        for part in parts
+    )
     return Markup("…" if start else "") + marked + Markup("…" if end < len(text) else "")

@@ -1,11 +1,15 @@
 """The course page, lessons, 「完成本节」, the 简/繁 preference, and search."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from jinja2 import pass_context
 
 from lms.cases.service import published_cases_for_clause
 from lms.courses import service
 from lms.courses.forms import CompleteForm, ScriptPreferenceForm, SearchForm
+from lms.courses.loader import course_title
 from lms.courses.render import in_script, render_lesson
 from lms.extensions import db
 
@@ -13,9 +17,15 @@ bp = Blueprint("courses", __name__, url_prefix="/course")
 
 
 @bp.app_template_filter("script")
-def script_filter(text: str) -> str:
+@pass_context  # a context filter is never folded at compile time: '标题'|script must follow each reader
+def script_filter(context, text: str) -> str:
     """Show a short text (a title) in the reader's preferred script."""
     return in_script(text, getattr(current_user, "preferred_script", "hans"))  # anonymous: 简体
+
+
+def _course_title() -> str:
+    """The title of the configured course (its index), for the pages that head with it."""
+    return course_title(Path(current_app.config["CONTENT_DIR"])) or "课程"
 
 
 @bp.get("/")
@@ -24,7 +34,9 @@ def index():
     """Chapters and lessons with the reader's progress, and where to resume."""
     outline = service.course_outline(current_user)
     resume = service.last_read(current_user)
-    return render_template("courses/index.html", outline=outline, resume=resume, form=SearchForm())
+    return render_template(
+        "courses/index.html", outline=outline, resume=resume, form=SearchForm(), course_title=_course_title()
+    )
 
 
 @bp.get("/<clause_id>")
@@ -84,7 +96,7 @@ def preference():
 @bp.get("/search")
 @login_required
 def search():
-    """Search the lessons; every hit links to its clause."""
+    """Search the lessons in either script; hits, snippets and titles come in the reader's script."""
     form = SearchForm(request.args)
-    hits = service.search_lessons(form.q.data) if form.validate() and form.q.data else []
-    return render_template("courses/search.html", form=form, hits=hits)
+    hits = service.search_lessons(form.q.data, current_user.preferred_script) if form.validate() and form.q.data else []
+    return render_template("courses/search.html", form=form, hits=hits, course_title=_course_title())
