@@ -1,8 +1,12 @@
 """Search for a 繁體 reader: the query is converted, snippets and titles come in the reader's script."""
 
+from pathlib import Path
+
 import pytest
 
 from lms.courses import service
+from lms.courses.loader import load_course
+from lms.courses.sync import sync_course
 
 
 @pytest.fixture
@@ -50,3 +54,12 @@ def test_service_searches_both_the_converted_and_the_typed_query(db, make_lesson
 def test_the_footer_names_the_guide_in_the_readers_script(client, hant_reader):
     body = client.get("/course/search?q=投訴").get_data(as_text=True)
     assert "依據《銷售團隊日常行爲規範與職業素養提升管理指南》" in body
+
+
+def test_the_shipped_course_finds_as_many_lessons_for_either_script(app, db):
+    sync_course(load_course(Path(app.config["CONTENT_DIR"])))
+    db.session.flush()
+    simplified = [hit.lesson.clause_id for hit in service.search_lessons("投诉", "hans")]
+    traditional = service.search_lessons("投訴", "hant")
+    assert len(simplified) >= 10 and [hit.lesson.clause_id for hit in traditional] == simplified
+    assert all("<mark>投訴</mark>" in hit.snippet for hit in traditional)
