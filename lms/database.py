@@ -4,7 +4,7 @@ import fcntl
 import sqlite3
 from pathlib import Path
 
-from flask import request
+from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -109,8 +109,8 @@ def configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
     one) start with a plain deferred ``BEGIN`` instead, so page views never
     queue behind writers. They must not write: a write inside one raises
     ReadOnlyTransactionError at once, on every run, instead of failing
-    now and then under load. A GET view that writes commits first; its next
-    transaction is an IMMEDIATE one again.
+    now and then under load. A GET view that writes is marked `settles_state`
+    and calls `begin_settling` first; its next transaction is an IMMEDIATE one.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -140,7 +140,8 @@ def configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
     def _refuse_writes_in_reads(connection, _cursor, statement, _parameters, _context, _executemany):
         if connection.get_execution_options().get(READ_ONLY_OPTION) and _is_write(statement):
             raise ReadOnlyTransactionError(
-                "write inside a read-only transaction: commit (ending the read) before writing"
+                "write inside a read-only transaction: commit (ending the read) before writing; "
+                "a GET that writes is marked @settles_state and calls begin_settling() first"
             )
 
 
@@ -169,6 +170,37 @@ def reads_first(view):
     return view
 
 
+def settles_state(view):
+    """Mark a GET view that may settle state before it shows a page: the one supported way for a GET to write.
+
+    Settling is bringing stored state up to what the clock already decided, such
+    as finishing and grading an attempt whose deadline has passed, so that the
+    page shows the truth even before a POST or `lms exams close-overdue` ran.
+    Such a GET still starts with a read (page views never queue behind
+    writers); when it finds something to settle it calls `begin_settling`,
+    which ends the read, and writes in a transaction of its own. A GET view
+    not marked so gets ReadOnlyTransactionError for any write, as before.
+    """
+    view.settles_state = True
+    return view
+
+
+def begin_settling(session) -> None:
+    """End the read of a `settles_state` GET before it writes (see settles_state).
+
+    On SQLite this commits the deferred read, so the writes begin with
+    BEGIN IMMEDIATE in the writer queue; the settling code must then re-check
+    what it read (the conditional UPDATEs of lms.exams.attempts do). On
+    PostgreSQL the transaction simply goes on. Raises RuntimeError inside a GET
+    whose view is not marked settles_state: such a write would be an accident.
+    """
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        view = current_app.view_functions.get(request.endpoint)
+        if not getattr(view, "settles_state", False):
+            raise RuntimeError(f"GET {request.endpoint} settles state but is not marked @settles_state")
+    end_read(session)
+
+
 def end_read(session) -> None:
     """End the read of a `reads_first` view before it writes.
 
@@ -182,7 +214,11 @@ def end_read(session) -> None:
 
 
 def init_app(app, db) -> None:
-    """GET and HEAD requests (and views marked reads_first) open their first transaction read-only."""
+    """GET and HEAD requests (and views marked reads_first) open their first transaction read-only.
+
+    A GET marked `settles_state` opens the same read; it ends it with
+    `begin_settling` before it writes.
+    """
 
     @app.before_request
     def _reads_start_read_only():

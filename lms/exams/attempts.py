@@ -26,6 +26,7 @@ from sqlalchemy import bindparam, func, select, text, true, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms import question_types
 from lms.exams import definitions, options, paper, scoring, tallies
 from lms.exams.errors import (
     AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion,
@@ -35,9 +36,6 @@ from lms.request_policy import parse_id
 from lms.models import (
     AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, Question, QuestionBank, QuestionChoice, User,
 )
-
-CHOICE_TYPES = ("single", "multiple", "true_false")
-MAX_TEXT = 200
 
 
 @dataclass
@@ -186,7 +184,7 @@ _candidates: dict[tuple, tuple] = {}
 
 
 def _bank_candidates(bank_state: tuple = ()) -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
-    """(candidates, option keys per question in bank order, true/false question ids) for drawing."""
+    """(candidates, option keys per question in bank order, ids of questions with fixed options) for drawing."""
     state = (db.engine.url,) + (bank_state or tuple(db.session.execute(_BANK_STATE).one()))
     cached = _candidates.get(state)
     if cached is not None:
@@ -199,8 +197,10 @@ def _bank_candidates(bank_state: tuple = ()) -> tuple[list[definitions.Candidate
     ).all()
     candidates = [definitions.Candidate(ref=r.id, bank=r.name, chapter=r.chapter, clause=r.clause,
                                         tags=tuple(r.tags or ()), dimension=r.dimension, level=r.level) for r in rows]
-    choice_types = {r.id for r in rows if r.type in ("single", "multiple")}
-    keys: dict[int, list[str]] = {r.id: ["true", "false"] for r in rows if r.type == "true_false"}
+    kinds = {r.id: question_types.get(r.type) for r in rows}
+    choice_types = {qid for qid, kind in kinds.items() if kind.uses_choices}
+    fixed = frozenset(qid for qid, kind in kinds.items() if kind.fixed_options)
+    keys: dict[int, list[str]] = {qid: list(kinds[qid].option_keys(())) for qid in fixed}
     if choice_types:
         for question_id, key in db.session.execute(
                 select(QuestionChoice.question_id, QuestionChoice.key)
@@ -208,40 +208,23 @@ def _bank_candidates(bank_state: tuple = ()) -> tuple[list[definitions.Candidate
                 .order_by(QuestionChoice.question_id, QuestionChoice.position)):
             keys.setdefault(question_id, []).append(key)
     _candidates.clear()  # only the bank's current state is worth keeping
-    _candidates[state] = (candidates, keys, frozenset(r.id for r in rows if r.type == "true_false"))
+    _candidates[state] = (candidates, keys, fixed)
     return _candidates[state]
 
 
 def _draw(exam: Exam, rng: random.Random, bank_state: tuple) -> list[paper.Slot]:
-    candidates, keys, tf = _bank_candidates(bank_state)
+    candidates, keys, fixed = _bank_candidates(bank_state)
     draws = [definitions.draw_from_blueprint(item) for item in exam.blueprint]
     slots = paper.draw_paper(draws, candidates, keys, rng, exam.shuffle_questions, exam.shuffle_options)
     # True/false is shown in a per-attempt order even when the exam keeps its choices in bank
     # order: a fixed 正确-first order would make "always the first option" a strategy.
-    return [paper.Slot(s.ref, s.points, tuple(rng.sample(("true", "false"), 2))) if s.ref in tf else s
+    return [paper.Slot(s.ref, s.points, tuple(rng.sample(keys[s.ref], len(keys[s.ref])))) if s.ref in fixed else s
             for s in slots]
 
 
 def _clean(qtype: str, options: list, raw) -> tuple[dict | None, str | None]:
     """(response, None) for a valid raw answer, or (None, message). None response clears the answer."""
-    if qtype in CHOICE_TYPES:
-        values = raw if isinstance(raw, list) else ([] if raw in (None, "") else [raw])
-        values = [str(v) for v in values]
-        if any(value not in options for value in values):
-            return None, "所选选项不属于这道题。"
-        if qtype != "multiple" and len(values) > 1:
-            return None, "这道题只能选一个答案。"
-        return ({"choices": sorted(set(values))} if values else None), None
-    if isinstance(raw, list):
-        raw = raw[0] if len(raw) == 1 else None
-    if raw is not None and not isinstance(raw, str | int | float):
-        return None, "答案格式无效。"
-    text = "" if raw is None else str(raw).strip()
-    if len(text) > MAX_TEXT:
-        return None, f"答案不能超过 {MAX_TEXT} 个字。"
-    if qtype == "numeric" and text and scoring.parse_number(text) is None:
-        return None, "请填写数字，例如 84 或 0.5（不需要写单位）。"
-    return ({"text": text} if text else None), None
+    return question_types.get(qtype).clean(raw, options)
 
 
 # Prebuilt: an autosave is a few small statements, and building them cost more than running them.
@@ -389,9 +372,14 @@ def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetim
     )
 
 
+def is_overdue(attempt: ExamAttempt, now: datetime) -> bool:
+    """Whether the attempt is still in progress although its deadline plus grace has passed."""
+    return attempt.status == "in_progress" and not accepts_answers(attempt, now)
+
+
 def finish_if_overdue(attempt: ExamAttempt, now: datetime) -> bool:
     """Lazily finish an attempt whose deadline plus grace has passed; True if it did."""
-    if attempt.status == "in_progress" and not accepts_answers(attempt, now):
+    if is_overdue(attempt, now):
         finish_attempt(attempt, now, "deadline")
         return True
     return False

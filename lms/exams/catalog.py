@@ -6,16 +6,18 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
 from lms import clock
-from lms.exams.attempts import attempts_used, is_eligible
+from lms.exams.attempts import is_eligible
+from lms.exams.results import best_of
 from lms.exams.definitions import ExamDefinition
 from lms.extensions import db
-from lms.models import Exam, ExamAttempt, User
+from lms.models import AttemptResult, Exam, ExamAttempt, User
 from lms.sync import SyncReport, Upsert, upsert_and_retire
 
 _FIELDS = ("title", "quarter", "opens_at", "closes_at", "time_limit_minutes", "grace_seconds", "attempts_allowed",
@@ -59,27 +61,46 @@ def get_exam(key: str) -> Exam | None:
 
 @dataclass(frozen=True)
 class ExamCard:
-    """One exam on a rep's list: its state for them and what they may do."""
+    """One exam on a rep's list: its state for them, their attempts with results, and what they may do."""
 
     exam: Exam
     state: str  # upcoming | open | closed
     attempts_used: int
     in_progress: ExamAttempt | None
+    tries: tuple[tuple[ExamAttempt, AttemptResult | None], ...] = ()  # oldest first, with current results
+    best: AttemptResult | None = None  # the counting result (best attempt)
 
     @property
     def can_start(self) -> bool:
         return self.state == "open" and (self.in_progress is not None or self.attempts_used < self.exam.attempts_allowed)
 
 
+_LISTED = select(Exam).where(Exam.retired_at.is_(None)).order_by(Exam.opens_at.desc())
+
+
 def exams_for(user: User, now: datetime) -> list[ExamCard]:
-    """The exams `user` must sit, newest window first, with their state and the attempt in progress."""
+    """The exams `user` must sit, newest window first, with their state, attempts and best result.
+
+    Three statements however many exams there are (exams, the person's attempts, their
+    results): four exams accumulate every year, and the list is every rep's way in.
+    """
+    exams = [exam for exam in db.session.scalars(_LISTED) if is_eligible(exam, user)]
+    ids = [exam.id for exam in exams]
+    mine: dict[int, list[ExamAttempt]] = defaultdict(list)
+    latest: dict[int, AttemptResult] = {}
+    if ids:
+        for attempt in db.session.scalars(select(ExamAttempt).where(
+                ExamAttempt.user_id == user.id, ExamAttempt.exam_id.in_(ids)).order_by(ExamAttempt.number)):
+            mine[attempt.exam_id].append(attempt)
+        for result in db.session.scalars(select(AttemptResult).where(
+                AttemptResult.user_id == user.id, AttemptResult.exam_id.in_(ids))
+                .order_by(AttemptResult.attempt_id, AttemptResult.sequence)):
+            latest[result.attempt_id] = result  # the highest sequence wins
     cards = []
-    for exam in db.session.scalars(select(Exam).where(Exam.retired_at.is_(None)).order_by(Exam.opens_at.desc())):
-        if not is_eligible(exam, user):
-            continue
+    for exam in exams:
         state = "upcoming" if now < exam.opens_at else "open" if now < exam.closes_at else "closed"
-        in_progress = db.session.scalars(select(ExamAttempt).where(
-            ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id,
-            ExamAttempt.status == "in_progress")).first()
-        cards.append(ExamCard(exam, state, attempts_used(exam, user), in_progress))
+        tries = tuple((attempt, latest.get(attempt.id)) for attempt in mine[exam.id])
+        in_progress = next((attempt for attempt, _ in tries if attempt.status == "in_progress"), None)
+        cards.append(ExamCard(exam, state, len(tries), in_progress, tries,
+                              best_of([result for _, result in tries if result is not None])))
     return cards

@@ -7,7 +7,6 @@ attempt id answers 404, as if it did not exist.
 from __future__ import annotations
 
 import math
-from datetime import timedelta, timezone
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -17,18 +16,11 @@ from lms import clock
 from lms.exams import appeals, attempts, catalog, remediation, results
 from lms.exams.errors import AppealError, AttemptFinished, ExamError, UnknownQuestion
 from lms.exams.forms import AppealForm, ConfirmForm, answers_from_form
-from lms.database import end_read, reads_first
+from lms.database import begin_settling, end_read, reads_first, settles_state
 from lms.extensions import db
 from lms.models import ExamAttempt, User
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
-LOCAL = timezone(timedelta(hours=8))
-
-
-@bp.app_template_filter("exam_time")
-def exam_time(value) -> str:
-    """A naive UTC time as Beijing time, e.g. 2026-12-01 09:00."""
-    return value.replace(tzinfo=timezone.utc).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
 def _own_attempt(attempt_id: int) -> ExamAttempt:
@@ -53,16 +45,31 @@ def _page_size() -> int:
 
 @bp.get("/")
 @login_required
+@settles_state
 def my_exams():
     """The exams the person must sit, their attempts and results, and the button to start or resume."""
     now = clock.now()
-    for card in catalog.exams_for(current_user, now):
-        if card.in_progress is not None:
-            attempts.finish_if_overdue(card.in_progress, now)
-    db.session.commit()
-    cards = [(card, results.attempts_of(card.exam, current_user), results.best_result(card.exam, current_user))
-             for card in catalog.exams_for(current_user, now)]
+    cards = catalog.exams_for(current_user, now)
+    if _settle_overdue([card.in_progress for card in cards if card.in_progress is not None], now):
+        cards = catalog.exams_for(current_user, now)
     return render_template("exams/my_exams.html", cards=cards, form=ConfirmForm(), now=now)
+
+
+def _settle_overdue(candidates: list[ExamAttempt], now) -> bool:
+    """Finish the attempts among `candidates` whose deadline plus grace has passed; True if any was.
+
+    The one way an exam GET writes (lms.database.settles_state): the read ends
+    first, and finishing is a conditional UPDATE, so a POST or close-overdue
+    that got there first is simply found done.
+    """
+    if not any(attempts.is_overdue(attempt, now) for attempt in candidates):
+        return False
+    ids = [attempt.id for attempt in candidates]
+    begin_settling(db.session)
+    for attempt_id in ids:
+        attempts.finish_if_overdue(db.session.get(ExamAttempt, attempt_id), now)
+    db.session.commit()
+    return True
 
 
 @bp.post("/<key>/start")
@@ -87,12 +94,13 @@ def start_exam(key: str):
 
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
+@settles_state
 def take_attempt(attempt_id: int):
     """One page of the paper, with the answers saved so far and the server's deadline."""
     attempt = _own_attempt(attempt_id)
     now = clock.now()
-    if attempts.finish_if_overdue(attempt, now) or attempt.status != "in_progress":
-        db.session.commit()
+    _settle_overdue([attempt], now)
+    if attempt.status != "in_progress":
         flash("作答时间已到，试卷已自动提交。" if attempt.finish_reason == "deadline" else "本次作答已交卷。", "info")
         return redirect(url_for("exams.show_result", attempt_id=attempt.id))
     total = len(attempt.questions)
@@ -166,11 +174,12 @@ def _take_with_errors(attempt: ExamAttempt, errors: dict):
 
 @bp.get("/attempts/<int:attempt_id>/summary")
 @login_required
+@settles_state
 def summary(attempt_id: int):
     """Before submitting: which questions are still unanswered, with links to their pages."""
     attempt = _own_attempt(attempt_id)
-    if attempts.finish_if_overdue(attempt, clock.now()) or attempt.status != "in_progress":
-        db.session.commit()
+    _settle_overdue([attempt], clock.now())
+    if attempt.status != "in_progress":
         return redirect(url_for("exams.show_result", attempt_id=attempt.id))
     unanswered = [(slot.position, (slot.position - 1) // _page_size() + 1) for slot in attempt.questions if not slot.response]
     return render_template("exams/summary.html", attempt=attempt, exam=attempt.exam, unanswered=unanswered,
@@ -191,12 +200,12 @@ def submit(attempt_id: int):
 
 @bp.get("/attempts/<int:attempt_id>/result")
 @login_required
+@settles_state
 def show_result(attempt_id: int):
     """Score, pass or fail, chapter breakdown, remediation; the full review once the policy allows."""
     attempt = _visible_attempt(attempt_id)
     now = clock.now()
-    if attempts.finish_if_overdue(attempt, now):
-        db.session.commit()
+    _settle_overdue([attempt], now)
     result = attempts.current_result(attempt)
     if result is None:
         return redirect(url_for("exams.take_attempt", attempt_id=attempt.id))
