@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, case, func, select
 
+from lms import question_types
 from lms.exams import tallies
 from lms.extensions import db
 from lms.models import AttemptResult, Exam, Question, QuestionChoice
@@ -162,10 +163,7 @@ def item_analysis(exam: Exam) -> list[ItemStats]:
     stats = []
     for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": ids}).all():
         answered, facility, discrimination, counts = numbers[qid]
-        if qtype == "true_false":
-            right, options = ("true" if (answer or {}).get("truth") else "false",), ("true", "false")
-        else:
-            right, options = tuple(correct.get(qid, ())), keys.get(qid)
+        right, options = question_types.get(qtype).analysis_keys(keys.get(qid, ()), correct.get(qid, ()), answer)
         stats.append(ItemStats(qid, key, clause, qtype, stem, answered, facility, discrimination,
                                {option: counts.get(option, 0) for option in options} if options else dict(counts),
                                right))
@@ -177,9 +175,10 @@ def item_analysis(exam: Exam) -> list[ItemStats]:
 # Prebuilt, over the tables' columns: plain rows, no ORM loading for the page's 175 questions and their choices.
 _results, _questions, _choices = (model.__table__.c for model in (AttemptResult, Question, QuestionChoice))
 _WATERMARK = select(func.count(_results.id), func.max(_results.id)).where(_results.exam_id == bindparam("exam_id"))
-# A true/false question's answer is its key; the others' answers are not needed, so not decoded.
+# Only the types whose right key is in `answer` (true/false) need it decoded; the others' are not read.
 _QUESTIONS = (select(_questions.id, _questions.key, _questions.clause, _questions.type, _questions.stem,
-                     case((_questions.type == "true_false", _questions.answer)))
+                     case((_questions.type.in_(question_types.keys_where(lambda kind: kind.analysis_reads_answer)),
+                           _questions.answer)))
               .where(_questions.id.in_(bindparam("ids", expanding=True))))
 _CHOICES = (select(_choices.question_id, _choices.key, _choices.correct)
             .where(_choices.question_id.in_(bindparam("ids", expanding=True)))

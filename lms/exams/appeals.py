@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms import question_types
 from lms.exams import tallies
 from lms.exams.attempts import current_result, grade_attempt
 from lms.exams.errors import AppealError
@@ -121,13 +122,10 @@ def _accepted_spec(question: Question, accepted: str) -> dict:
     text = (accepted or "").strip()
     if not text:
         raise AppealError("请填写要接受的答案。", "accepted")
-    if question.type in ("single", "multiple", "true_false"):
-        keys = sorted({part.strip().lower() for part in text.replace("，", ",").split(",") if part.strip()})
-        valid = {"true", "false"} if question.type == "true_false" else {c.key for c in question.choices}
-        if not keys or set(keys) - valid:
-            raise AppealError("选项应写成 a 或 a,c（可用：" + "、".join(sorted(valid)) + "）。", "accepted")
-        return {"choices": keys}
-    return {"text": text}
+    try:
+        return question_types.get(question.type).accepted_from_text(text, [c.key for c in question.choices])
+    except question_types.InvalidAnswer as error:
+        raise AppealError(str(error), "accepted") from None
 
 
 def regrade_question(exam_id: int, question_id: int, adjustment: ExamAdjustment, now: datetime) -> int:

@@ -1,11 +1,12 @@
 """Grading, as a pure calculator: exact decimals in, a `Grade` out. No database, no Flask.
 
-Rules (issue 6, 4):
+Each question type grades its own answers (`lms.question_types`); the rules (issue 6, 4):
 - single choice and true/false: full points for the right option, else 0;
 - multiple choice: all-or-nothing by default (exactly the right set); with
   `partial_credit` the chosen options' weights add up (clamped to 0–100 %);
 - short answer: compared after `normalise` (width, case, spaces, script), as
-  the bank's own check does; numeric: |answer − value| ≤ tolerance;
+  the bank's own check does, `*` standing for any characters; numeric:
+  |answer − value| ≤ tolerance;
 - weighted short/numeric answers below 100 % count only with `partial_credit`;
 - appeal adjustments: a voided question leaves both sides of the sum, an
   accepted answer earns full points.
@@ -17,9 +18,10 @@ is decided on the exact fraction (awarded × 100 ≥ pass mark × possible), so
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
-from lms.question_bank.normalise import normalise
+from lms import question_types
+from lms.question_types.values import parse_number as parse_number  # re-exported: exams parse typed numbers
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -66,74 +68,20 @@ class Grade:
         return sorted({clauses[item.ref] for item in self.items if not item.void and item.fraction < ONE})
 
 
-def parse_number(text: str) -> Decimal | None:
-    """A typed number as Decimal (full-width digits, a comma for thousands, a trailing % allowed)."""
-    import unicodedata
-
-    cleaned = unicodedata.normalize("NFKC", text or "").strip().replace(",", "").rstrip("%").strip()
-    try:
-        number = Decimal(cleaned)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
 def _chosen(response: dict | None) -> list[str]:
     return [str(key) for key in (response or {}).get("choices", [])]
 
 
-def _text(response: dict | None) -> str:
-    return str((response or {}).get("text", ""))
-
-
 def fraction_for(item: Item, partial_credit: bool) -> Decimal:
-    """The share (0–1) of the points `item`'s response earns."""
+    """The share (0–1) of the points `item`'s response earns; the item's type grades it."""
     if item.response is None:
         return ZERO
-    for accepted in item.also_accepted:
-        if _matches_accepted(item, accepted):
-            return ONE
-    if item.type in ("single", "multiple"):
-        chosen = set(_chosen(item.response))
-        right = {key for key, (correct, _) in item.choices.items() if correct}
-        if chosen == right:
-            return ONE
-        if item.type == "multiple" and partial_credit and chosen <= set(item.choices):
-            total = sum((Decimal(str(item.choices[key][1])) for key in chosen), ZERO)
-            return min(ONE, max(ZERO, total / HUNDRED))
+    kind = question_types.find(item.type)
+    if kind is None:
         return ZERO
-    if item.type == "true_false":
-        return ONE if _chosen(item.response) == [("true" if item.answer.get("truth") else "false")] else ZERO
-    if item.type == "short":
-        given = normalise(_text(item.response))
-        weights = [Decimal(str(a["weight"])) for a in item.answer.get("accepted", []) if normalise(a["text"]) == given]
-        return _best(weights, partial_credit)
-    if item.type == "numeric":
-        number = parse_number(_text(item.response))
-        if number is None:
-            return ZERO
-        weights = [Decimal(str(a["weight"])) for a in item.answer.get("numeric", [])
-                   if abs(number - Decimal(str(a["value"]))) <= Decimal(str(a["tolerance"]))]
-        return _best(weights, partial_credit)
-    return ZERO
-
-
-def _best(weights: list[Decimal], partial_credit: bool) -> Decimal:
-    if not weights:
-        return ZERO
-    best = max(weights)
-    if best >= HUNDRED:
+    if any(kind.same_response(item.response, accepted) for accepted in item.also_accepted):
         return ONE
-    return best / HUNDRED if partial_credit and best > 0 else ZERO
-
-
-def _matches_accepted(item: Item, accepted: dict) -> bool:
-    if "choices" in accepted:
-        return sorted(_chosen(item.response)) == sorted(accepted["choices"])
-    if item.type == "numeric":
-        mine, theirs = parse_number(_text(item.response)), parse_number(str(accepted.get("text", "")))
-        return mine is not None and mine == theirs
-    return normalise(_text(item.response)) == normalise(str(accepted.get("text", "")))
+    return kind.fraction(item.response, item.choices, item.answer, partial_credit)
 
 
 def grade(items: list[Item], pass_mark: Decimal, partial_credit: bool = False) -> Grade:

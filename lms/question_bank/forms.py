@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional
 
-from lms.question_bank.loader import QUESTION_TYPES
+from lms.question_types import QUESTION_TYPES
 from lms.forms import options
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 

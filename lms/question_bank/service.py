@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 
-from lms.question_bank.loader import QUESTION_TYPES
+from lms import question_types
 from lms.extensions import db
 from lms.markdown import render_user_markdown
 from lms.models import Question
+from lms.question_types import RepOption
 
 BLANK = "____"
 
@@ -31,12 +32,6 @@ class QuestionFilter:
     level: str = ""
     stale: str = ""  # "yes" | "no" | ""
     status: str = "active"  # "active" | "retired" | "all"
-
-
-@dataclass(frozen=True)
-class RepOption:
-    key: str
-    text: str
 
 
 @dataclass(frozen=True)
@@ -87,16 +82,14 @@ def render_stem(question: Question) -> Markup:
 
 
 def rep_view(question: Question) -> RepQuestion:
-    """The question as a rep would see it in an exam, without any answer information."""
-    options = tuple(RepOption(choice.key, choice.text) for choice in question.active_choices)
-    if question.type == "true_false":
-        options = (RepOption("true", "正确"), RepOption("false", "错误"))
+    """The question as a rep would see it in an exam (options in bank order), without any answer information."""
+    kind = question_types.get(question.type)
     return RepQuestion(
         key=question.key,
         type=question.type,
-        type_label=QUESTION_TYPES.get(question.type, question.type),
+        type_label=kind.label,
         stem_html=render_stem(question),
-        options=options if question.type in ("single", "multiple", "true_false") else (),
-        unit=(question.answer or {}).get("unit", "") if question.type == "numeric" else "",
+        options=kind.rep_options({choice.key: choice.text for choice in question.active_choices}),
+        unit=kind.rep_unit(question.answer),
         points=format(question.points.normalize(), "f"),
     )

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from lms.access import STAFF_ADMIN_ROLES, roles_required
 from lms.question_bank import service
 from lms.question_bank.forms import QuestionFilterForm
-from lms.question_bank.loader import QUESTION_TYPES
+from lms.question_types import QUESTION_TYPES
 from lms.extensions import db
 from lms.forms import options
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS

@@ -29,6 +29,7 @@ from lms.question_types.values import (
 # err(key or None, message): the loader's error reporter, which adds file, line and question id.
 ErrorReporter = Callable[[str | None, str], None]
 MAX_TEXT = 200
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class InvalidAnswer(ValueError):
@@ -63,11 +64,6 @@ class QuestionType:
     def has_options(self) -> bool:
         """Whether a rep answers by choosing options (else by typing)."""
         return self.uses_choices or bool(self.fixed_options)
-
-    @property
-    def shuffles_options(self) -> bool:
-        """Whether an exam may shuffle the options (fixed ones such as 正确/错误 keep their order)."""
-        return self.uses_choices
 
     # --- the bank --------------------------------------------------------------------------
 
@@ -137,6 +133,14 @@ class QuestionType:
         elif not self.uses_choices:
             return ()
         return tuple(RepOption(key, texts[key]) for key in (texts if order is None else order))
+
+    def option_labels(self, order: Sequence[str]) -> dict[str, str]:
+        """key -> the label a paper shows for each option: its place (A, B …) or the fixed option's text.
+
+        Labels follow the paper's order, never the bank key, so they say nothing about correctness.
+        """
+        fixed = dict(self.fixed_options)
+        return {key: fixed.get(key) or LETTERS[index] for index, key in enumerate(order)}
 
     def rep_unit(self, answer: Mapping | None) -> str:
         """The unit shown after the input (numeric questions)."""
