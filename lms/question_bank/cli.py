@@ -38,6 +38,8 @@ def check_command(as_json: bool):
         for error in result.errors:
             click.echo(str(error), err=True)
         click.echo(f"共 {summary['questions']} 题：" + "，".join(f"{k} {v}" for k, v in summary["by_type"].items()))
+        for distribution in result.distributions:  # where the right answers sit (issue 12)
+            click.echo(distribution.describe())
         thin = {cell: count for cell, count in summary["cells"].items() if count < 5}
         if thin:
             click.echo("题目不足 5 道的维度/等级：" + "，".join(f"{c}={n}" for c, n in thin.items()))

@@ -119,6 +119,7 @@ def test_check_command_exits_1_on_a_skewed_bank_and_prints_the_share(bank_runner
     result = bank_runner.invoke(args=["quizzes", "check"])
     assert result.exit_code == 1
     assert "题库 skewed：单选题的正确答案集中在选项 a：10/10 题（100%），超过上限 40%" in result.output
+    assert "题库 skewed 正确答案分布：单选 a 100%、b 0%、c 0%、d 0%（10 题）" in result.stdout
     result = bank_runner.invoke(args=["quizzes", "check", "--json"])
     summary = json.loads(result.stdout)
     assert result.exit_code == 1 and summary["ok"] is False
