@@ -114,8 +114,9 @@ def seed_command(reps: int, team_size: int, seed: int, password: str):
     existing = set(db.session.scalars(select(User.employee_no).where(User.employee_no.like("S%"))))
     teams = max(1, (reps + team_size - 1) // team_size)
     for team in range(teams):
-        manager = _seed_person(f"S{team + 1:05d}M", f"经理{team + 1}", {"manager"}, None, None, existing, password_hash, rng)
-        mentor = _seed_person(f"S{team + 1:05d}T", f"导师{team + 1}", {"mentor", "rep"}, manager, None, existing, password_hash, rng)
+        seeded = (existing, password_hash, rng)
+        manager = _seed_person(f"S{team + 1:05d}M", f"经理{team + 1}", {"manager"}, None, None, *seeded)
+        mentor = _seed_person(f"S{team + 1:05d}T", f"导师{team + 1}", {"mentor", "rep"}, manager, None, *seeded)
         for member in range(team_size):
             number = team * team_size + member + 1
             if number > reps:

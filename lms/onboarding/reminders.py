@@ -44,7 +44,11 @@ class Reminder:
         status = self.status
         progress = f"进度 {status.done}/{status.total}（{status.percent}%），截止日期 {status.due_date}。"
         if self.kind == "overdue":
-            return f"{self.recipient.name}，您好：\n\n{status.person.name}（{status.person.employee_no}）的入职培训已逾期。{progress}\n请跟进。"
+            person = status.person
+            return (
+                f"{self.recipient.name}，您好：\n\n"
+                f"{person.name}（{person.employee_no}）的入职培训已逾期。{progress}\n请跟进。"
+            )
         return f"{self.recipient.name}，您好：\n\n请在截止日期前完成入职基础培训（5.1(3)）。{progress}"
 
 

@@ -147,10 +147,13 @@ def statuses_for(
         _status(person, program, today, applies_from, done_by_person.get(person.id, 0), len(lesson_ids))
         for person in people
     ]
-    return sorted(
-        statuses,
-        key=lambda s: (not s.overdue, s.complete, s.exemption is not None, s.due_date or date.max, s.person.employee_no),
-    )
+    return sorted(statuses, key=_team_order)
+
+
+def _team_order(status: OnboardingStatus) -> tuple:
+    # Late first, then open by due date; done, and people outside the program, last.
+    outside = status.exemption is not None
+    return (not status.overdue, status.complete, outside, status.due_date or date.max, status.person.employee_no)
 
 
 def own_status(
