@@ -228,6 +228,16 @@ def _statutory_working_day(day: date) -> bool:
         raise CalendarUnknown(day) from error
 
 
+def library_years() -> frozenset[int]:
+    """The years the installed chinese-calendar has China's schedule for."""
+    return frozenset(day.year for day in (*chinese_calendar.holidays, *chinese_calendar.workdays))
+
+
+def covered_years() -> frozenset[int]:
+    """The years working-day questions can be answered for: chinese-calendar's, plus COMPANY_CALENDAR_YEARS."""
+    return library_years() | settings().company_years
+
+
 def add_working_days(start: date, days: int) -> date:
     """The date `days` working days after `start` (`start` itself does not count)."""
     if days < 0:

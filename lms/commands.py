@@ -93,6 +93,25 @@ def setup_command(ctx: click.Context, demo: bool):
         click.echo("管理员已存在；忘记密码可运行：lms users reset-link admin")
     if demo_lines:
         click.echo(f"演示账号（密码均为 {demo_password}）：\n" + "\n".join(demo_lines))
+    _warn_about_the_calendar()
+
+
+def _warn_about_the_calendar() -> None:
+    """Say which years the working-day calendar knows, and warn when this year or the next is missing.
+
+    Appeal windows (7.4) count working days; a deadline in an unknown year is
+    an error (lms.clock.CalendarUnknown), so the operator hears of it here first.
+    """
+    library, company = clock.library_years(), clock.covered_years() - clock.library_years()
+    extra = f"；公司配置：{'、'.join(map(str, sorted(company)))} 年" if company else ""
+    click.echo(f"工作日历（法定节假日与调休）：chinese-calendar {min(library)}–{max(library)} 年{extra}。")
+    missing = [year for year in (clock.today().year, clock.today().year + 1) if year not in clock.covered_years()]
+    if missing:
+        click.echo(
+            f"注意：工作日历尚不包含 {'、'.join(map(str, missing))} 年。请升级 chinese-calendar，"
+            "或在配置中设置 COMPANY_CALENDAR_YEARS 并填入 COMPANY_HOLIDAYS / COMPANY_WORKDAYS；"
+            "否则落在这些年份的申诉期限无法计算。"
+        )
 
 
 dev_cli = AppGroup("dev", help="开发与基准测试工具")

@@ -217,3 +217,21 @@ def test_the_forbidden_patterns_catch_what_they_name():
         assert FORBIDDEN[name].search(sample), name
     assert not FORBIDDEN["+08:00"].search('"2026-12-01 09:00"')
     assert FORBIDDEN["datetime.utcnow()"].search("datetime.datetime.utcnow()".replace("datetime.datetime", "datetime"))
+
+
+def test_setup_names_the_calendar_years_and_warns_about_a_missing_one(app, at, capsys):
+    from lms.commands import _warn_about_the_calendar
+
+    at(datetime(2026, 12, 1, 19, 30))
+    with app.app_context():
+        assert {2004, 2026} <= clock.covered_years() and 2030 not in clock.covered_years()
+        _warn_about_the_calendar()
+        app.extensions["lms_clock"] = clock.settings_from_config({"COMPANY_CALENDAR_YEARS": "2027"})
+        assert 2027 in clock.covered_years()
+        _warn_about_the_calendar()
+    first, second = capsys.readouterr().out.split("工作日历（")[1:]
+    library = clock.library_years()
+    assert f"chinese-calendar {min(library)}–{max(library)} 年" in first
+    if 2027 not in clock.library_years():
+        assert "尚不包含 2027 年" in first
+    assert "公司配置：2027 年" in second and "尚不包含" not in second
