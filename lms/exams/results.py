@@ -2,7 +2,7 @@
 review, and the managers' roster, team statistics and CSV.
 
 Only `review_items` reads correct answers, and views call it only when
-`review_allowed` says so; everything else carries scores, never keys.
+`answers_visible` says the viewer may see them; everything else carries scores, never keys.
 """
 
 from __future__ import annotations
@@ -67,6 +67,32 @@ def review_allowed(exam: Exam, now: datetime) -> bool:
     if exam.review_policy == "after_close":
         return now >= exam.closes_at
     return False
+
+
+def answers_visible(attempt: ExamAttempt, viewer: User, now: datetime) -> bool:
+    """Whether `viewer` may see the right answers of `attempt` (its question-by-question review).
+
+    HR and admin always may. The person whose attempt it is may once the exam's
+    review policy allows. Anyone else who may read the person's results (a mentor,
+    a manager) may once the policy allows and only if they cannot still take that
+    exam themselves: a mentor who is also a rep would otherwise read the answers
+    before sitting it.
+    """
+    if viewer.has_role(*STAFF_ADMIN_ROLES):
+        return True
+    exam = attempt.exam
+    if not review_allowed(exam, now):
+        return False
+    return viewer.id == attempt.user_id or not can_still_take(exam, viewer, now)
+
+
+def can_still_take(exam: Exam, user: User, now: datetime) -> bool:
+    """Whether `user` has a sitting of `exam` ahead: eligible, window not closed, an attempt left or in progress."""
+    if exam.retired_at is not None or now >= exam.closes_at or not is_eligible(exam, user):
+        return False
+    statuses = list(db.session.scalars(select(ExamAttempt.status).where(ExamAttempt.exam_id == exam.id,
+                                                                        ExamAttempt.user_id == user.id)))
+    return "in_progress" in statuses or len(statuses) < exam.attempts_allowed
 
 
 @dataclass(frozen=True)
