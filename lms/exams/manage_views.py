@@ -13,7 +13,7 @@ from lms import clock
 from lms.exams import analysis, appeals, catalog, results
 from lms.exams.errors import AppealError
 from lms.exams.forms import DecisionForm, RosterFilterForm
-from lms.question_bank.loader import QUESTION_TYPES
+from lms.question_types import QUESTION_TYPES
 from lms.extensions import db
 from lms.forms import options
 from lms.models import Appeal, Exam

@@ -17,16 +17,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import question_types
 from lms.access import STAFF_ADMIN_ROLES
 from lms.exams import options
 from lms.exams.attempts import is_eligible
 from lms.question_bank.service import RepOption, RepQuestion, render_stem
-from lms.question_bank.loader import QUESTION_TYPES
 from lms.extensions import db
 from lms.models import AttemptQuestion, AttemptResult, Exam, ExamAttempt, Question, User
 
 STATUS_LABELS = {"not_started": "未开始", "in_progress": "作答中", "passed": "通过", "failed": "未通过"}
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # options are labelled by their place on the paper, not by bank key
 BANDS = (("<60", Decimal(0), Decimal(60)), ("60–69", Decimal(60), Decimal(70)), ("70–79", Decimal(70), Decimal(80)),
          ("80–89", Decimal(80), Decimal(90)), ("90–100", Decimal(90), Decimal(101)))
 
@@ -119,16 +118,14 @@ def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> lis
     pairs = []
     for slot in db.session.scalars(stmt):
         question = slot.question
-        texts = {choice.key: choice.text for choice in question.choices}
-        texts.update({"true": "正确", "false": "错误"} if question.type == "true_false" else {})
+        kind = question_types.get(question.type)
+        shown = kind.rep_options({choice.key: choice.text for choice in question.choices}, slot.option_order)
         table = options.tokens_for(attempt.id, slot.id, slot.option_order)
-        labels = {key: texts[key] if question.type == "true_false" else LETTERS[index]
-                  for index, key in enumerate(slot.option_order)}
+        labels = kind.option_labels(slot.option_order)
         pairs.append(PaperQuestion(slot, RepQuestion(
-            key=str(slot.position), type=question.type, type_label=QUESTION_TYPES.get(question.type, question.type),
-            stem_html=_stem_html(question),
-            options=tuple(RepOption(table[key], texts[key]) for key in slot.option_order),
-            unit=(question.answer or {}).get("unit", "") if question.type == "numeric" else "",
+            key=str(slot.position), type=question.type, type_label=kind.label, stem_html=_stem_html(question),
+            options=tuple(RepOption(table[option.key], option.text) for option in shown),
+            unit=kind.rep_unit(question.answer),
             points=format(slot.points.normalize(), "f"),
         ), options.encode_response(slot.response, table), labels))
     return pairs
@@ -168,16 +165,11 @@ def review_items(attempt: ExamAttempt, result: AttemptResult) -> list[ReviewItem
     items = []
     for shown in paper_questions(attempt):
         slot, question = shown.slot, shown.slot.question
-        spec = question.answer or {}
-        if question.type == "true_false":
-            correct = ("true" if spec.get("truth") else "false",)
-        else:
-            correct = tuple(choice.key for choice in question.choices if choice.correct)
-        accepted = tuple(a["text"] for a in spec.get("accepted", [])) + tuple(
-            f"{a['value']}" + (f" ± {a['tolerance']}" if a.get("tolerance") not in ("0", 0) else "") for a in spec.get("numeric", []))
+        review = question_types.get(question.type).review(
+            [choice.key for choice in question.choices if choice.correct], question.answer)
         row = scored.get(slot.question_id, [slot.question_id, "0", "0", "", False])
-        correct = tuple(shown.labels.get(key, key.upper()) for key in correct)  # as the paper showed them
-        items.append(ReviewItem(slot.position, shown.rep, shown.response, correct, accepted, row[1],
+        correct = tuple(shown.labels.get(key, key.upper()) for key in review.correct_keys)  # as the paper showed them
+        items.append(ReviewItem(slot.position, shown.rep, shown.response, correct, review.accepted, row[1],
                                 format(slot.points.normalize(), "f"), bool(row[4]), question.clause,
                                 question.explanation, question.id))
     return items
