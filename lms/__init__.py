@@ -84,6 +84,7 @@ def _check_production_settings(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """Import feature blueprints here, so importing `lms` (or a feature's loader) stays cheap."""
+    from lms.audit.views import bp as audit_bp
     from lms.auth.views import bp as auth_bp
     from lms.cases.views import bp as cases_bp
     from lms.courses.views import bp as courses_bp
@@ -95,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.question_bank.views import bp as question_bank_bp
 
     for blueprint in (auth_bp, dashboard_bp, question_bank_bp, people_bp, courses_bp, onboarding_bp,
-                      cases_bp, exams_bp, exam_admin_bp):
+                      cases_bp, exams_bp, exam_admin_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

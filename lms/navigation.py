@@ -24,6 +24,7 @@ NAV_ITEMS: list[NavEntry] = [
     NavEntry("人员管理", "people.list_people", ("hr", "admin")),
     NavEntry("题库", "question_bank.list_questions", ("hr", "admin")),
     NavEntry("导入人员", "people.import_people", ("hr", "admin")),
+    NavEntry("审计日志", "audit.list_entries", ("admin",)),
 ]
 
 

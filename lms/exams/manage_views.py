@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from lms.access import STAFF_ADMIN_ROLES, roles_required
+from lms.audit.origin import request_origin
+from lms.csv_export import csv_response
 from lms import clock
 from lms.exams import analysis, appeals, catalog, results
 from lms.exams.errors import AppealError
@@ -60,11 +62,9 @@ def roster(key: str):
 @bp.get("/<key>/roster.csv")
 @roles_required(*MANAGERS)
 def roster_csv(key: str):
-    """The roster in the viewer's scope as CSV (UTF-8 with BOM, opens in Excel)."""
+    """The roster in the viewer's scope as CSV (through the one CSV helper: BOM, no formulas)."""
     exam = _exam_or_404(key)
-    body = "\ufeff" + results.roster_csv(exam, results.roster(exam, current_user))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=exam-{exam.key}-roster.csv"})
+    return csv_response(f"exam-{exam.key}-roster.csv", *results.roster_table(exam, results.roster(exam, current_user)))
 
 
 @bp.get("/<key>/items")
@@ -113,7 +113,7 @@ def list_appeals():
     stmt = select(Appeal).order_by(Appeal.id.desc())
     page = db.paginate(stmt, per_page=current_app.config.get("APPEALS_PER_PAGE", 30), error_out=False)
     return render_template("exams/appeals.html", open_appeals=appeals.open_appeals(), page=page,
-                           today=clock.now().date(), outcomes=appeals.OUTCOMES)
+                           today=clock.today(), outcomes=appeals.OUTCOMES)
 
 
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
@@ -125,7 +125,7 @@ def decide_appeal(appeal_id: int):
     if appeal.decision is None and form.validate_on_submit():
         try:
             count = appeals.decide_appeal(appeal, current_user, form.outcome.data, form.note.data, clock.now(),
-                                          form.accepted.data or "")
+                                          form.accepted.data or "", origin=request_origin())
         except AppealError as error:
             db.session.rollback()
             (form[error.field].errors.append(str(error)) if error.field else flash(str(error), "error"))
@@ -134,5 +134,5 @@ def decide_appeal(appeal_id: int):
             flash(f"已处理。重新评分的答卷：{count} 份。", "success")
             return redirect(url_for("exam_admin.decide_appeal", appeal_id=appeal.id))
     slot = next((s for s in appeal.attempt.questions if s.question_id == appeal.question_id), None)
-    return render_template("exams/appeal.html", appeal=appeal, form=form, slot=slot, today=clock.now().date(),
+    return render_template("exams/appeal.html", appeal=appeal, form=form, slot=slot, today=clock.today(),
                            outcomes=appeals.OUTCOMES)

@@ -7,8 +7,6 @@ Only `review_items` reads correct answers, and views call it only when
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -276,21 +274,13 @@ def distribution_chart(stats: list[TeamStats]) -> dict:
             "groups": groups, "bands": [band[0] for band in BANDS]}
 
 
-def roster_csv(exam: Exam, rows: list[RosterRow]) -> str:
-    """The roster as CSV text (UTF-8 with BOM added by the view, for Excel)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["考试", "工号", "姓名", "团队", "状态", "最高分", "是否通过", "作答次数", "交卷时间（UTC）"])
+def roster_table(exam: Exam, rows: list[RosterRow]) -> tuple[list[str], list[list]]:
+    """The roster's CSV header and rows; lms.csv_export writes them (BOM, formulas neutralised)."""
+    header = ["考试", "工号", "姓名", "团队", "状态", "最高分", "是否通过", "作答次数", "交卷时间（UTC）"]
+    table = []
     for row in rows:
         best = row.best
-        writer.writerow([exam.key, _cell(row.person.employee_no), _cell(row.person.name), _cell(row.person.team or ""),
-                         row.status_label,
-                         f"{best.score:f}" if best else "", ("是" if best.passed else "否") if best else "", row.attempts,
-                         best.graded_at.strftime("%Y-%m-%d %H:%M") if best else ""])
-    return out.getvalue()
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+        table.append([exam.key, row.person.employee_no, row.person.name, row.person.team or "", row.status_label,
+                      f"{best.score:f}" if best else "", ("是" if best.passed else "否") if best else "", row.attempts,
+                      best.graded_at.strftime("%Y-%m-%d %H:%M") if best else ""])
+    return header, table

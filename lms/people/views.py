@@ -1,15 +1,15 @@
 """HR and admin manage people; everyone may open the profiles they are allowed to see."""
 
 import base64
-import csv
-import io
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from lms.access import STAFF_ADMIN_ROLES, get_person_or_404, roles_required
+from lms.audit.origin import request_origin
 from lms.auth import service as auth_service
+from lms.csv_export import csv_response
 from lms.extensions import db
 from lms.models import User
 from lms.people import csv_import, service
@@ -56,7 +56,7 @@ def _form_to_data(form: PersonForm) -> service.PersonData:
 def _save_from_form(form: PersonForm, person=None):
     """Save the form through the service; map rule errors onto fields. Returns the person or None."""
     try:
-        saved = service.save_person(_form_to_data(form), person)
+        saved = service.save_person(_form_to_data(form), person, actor=current_user, origin=request_origin())
     except service.PersonError as error:
         db.session.rollback()
         form[error.field].errors.append(str(error))
@@ -101,7 +101,7 @@ def set_active(person_id: int, value: int):
         flash("操作未确认，请重试。", "error")
         return redirect(url_for("people.show_person", person_id=person.id))
     try:
-        service.set_active(person, bool(value), current_user)
+        service.set_active(person, bool(value), current_user, request_origin())
     except service.PersonError as error:
         flash(str(error), "error")
     else:
@@ -120,7 +120,12 @@ def issue_reset_link(person_id: int):
     if not person.active or not ConfirmActionForm().validate_on_submit():
         flash("无法为已停用的账号生成链接。" if not person.active else "操作未确认，请重试。", "error")
         return redirect(url_for("people.show_person", person_id=person.id))
-    token = auth_service.issue_password_reset(person, current_user)
+    try:
+        token = auth_service.issue_password_reset(person, current_user, request_origin())
+    except auth_service.AuthError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("people.show_person", person_id=person.id))
     db.session.commit()
     link = url_for("auth.reset_password", token=token, _external=True)
     hours = current_app.config["PASSWORD_RESET_HOURS"]
@@ -168,12 +173,7 @@ def confirm_import():
 @bp.get("/export.csv")
 @roles_required(*STAFF_ADMIN_ROLES)
 def export_people():
-    """Everyone as a CSV that the import accepts back (UTF-8 with BOM for Excel)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["工号", "姓名", "邮箱", "入职日期", "团队", "经理工号", "导师工号", "角色", "在职"])
+    """Everyone as a CSV that the import accepts back (through the one CSV helper: BOM, no formulas)."""
     stmt = service.list_people(status="all").options(selectinload(User.manager), selectinload(User.mentor))
-    for person in db.session.scalars(stmt):
-        writer.writerow(csv_import.export_row(person))
-    body = "\ufeff" + buffer.getvalue()
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=people.csv"})
+    header = ["工号", "姓名", "邮箱", "入职日期", "团队", "经理工号", "导师工号", "角色", "在职"]
+    return csv_response("people.csv", header, (csv_import.export_row(person) for person in db.session.scalars(stmt)))
