@@ -11,9 +11,10 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from lms.audit import service as audit
 from lms.extensions import db
 from lms.domain import DomainError
-from lms.models import PasswordReset, User, UserSession, utcnow
+from lms.models import AuditAction, PasswordReset, User, UserSession, utcnow
 
 
 class AuthError(DomainError):
@@ -46,9 +47,23 @@ def find_by_login(login: str) -> User | None:
     return db.session.scalars(stmt).first()
 
 
+def throttle_key(login: str, user: User | None) -> str:
+    """The sign-in throttle's key: the account `login` resolves to, whichever name was typed.
+
+    Keyed by the account, an employee number and an e-mail of one person
+    share one budget of failures (keyed by the text typed, they had one
+    each). A name that resolves to nobody is keyed by its normalised text.
+    """
+    return f"login:user:{user.id}" if user is not None else "login:name:" + normalise_login(login)
+
+
 def authenticate(login: str, password: str) -> User | None:
     """Return the active person whose password matches, else None (whatever the reason)."""
-    user = find_by_login(login)
+    return check_credentials(find_by_login(login), password)
+
+
+def check_credentials(user: User | None, password: str) -> User | None:
+    """`user` if active and `password` is theirs, else None; an unknown account costs the same time."""
     if user is None or not user.password_hash:
         check_password_hash(_dummy_hash(), password)
         return None
@@ -136,8 +151,23 @@ def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_password_reset(user: User, issued_by: User) -> str:
-    """Create a single-use reset link token for `user`; earlier unused links stop working."""
+def check_may_issue_reset(user: User, issued_by: User | None) -> None:
+    """Raise AuthError when `issued_by` may not issue a password link for `user`.
+
+    A link for an administrator opens an administrator's account, so only an
+    administrator issues one (`issued_by` None is a command on the server).
+    """
+    if issued_by is not None and user.has_role("admin") and not issued_by.has_role("admin"):
+        raise AuthError("只有系统管理员可以为管理员生成密码设置链接。")
+
+
+def issue_password_reset(user: User, issued_by: User | None, origin: audit.Origin | None = None) -> str:
+    """Create a single-use reset link token for `user`; earlier unused links stop working.
+
+    `issued_by` None is a command on the server. The link is on the audit
+    trail (not its token). Raises AuthError when `issued_by` may not issue it.
+    """
+    check_may_issue_reset(user, issued_by)
     now = utcnow()
     db.session.execute(
         update(PasswordReset)
@@ -146,14 +176,17 @@ def issue_password_reset(user: User, issued_by: User) -> str:
     )
     token = secrets.token_urlsafe(32)
     hours = current_app.config["PASSWORD_RESET_HOURS"]
+    expires_at = now + timedelta(hours=hours)
     db.session.add(
         PasswordReset(
             token_hash=_token_digest(token),
             user_id=user.id,
-            issued_by_id=issued_by.id,
-            expires_at=now + timedelta(hours=hours),
+            issued_by_id=issued_by.id if issued_by is not None else None,
+            expires_at=expires_at,
         )
     )
+    audit.record(AuditAction.PASSWORD_LINK_ISSUED, actor=issued_by, subject=user, origin=origin,
+                 details={"employee_no": user.employee_no, "name": user.name, "expires_at": expires_at.isoformat()})
     return token
 
 

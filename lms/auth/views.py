@@ -25,9 +25,16 @@ def _load_user(token: str):
     return user
 
 
+def _login_account():
+    """The account the typed sign-in name resolves to (looked up once per request)."""
+    if "login_account" not in g:
+        g.login_account = service.find_by_login(request.form.get("login", ""))
+    return g.login_account
+
+
 def _login_key() -> str:
-    """Throttle key per account: the normalised sign-in name typed."""
-    return "login:" + service.normalise_login(request.form.get("login", ""))
+    """Throttle key per resolved account, so its employee number and e-mail share one budget."""
+    return service.throttle_key(request.form.get("login", ""), _login_account())
 
 
 def _login_failed(_response) -> bool:
@@ -52,7 +59,7 @@ def login():
         return redirect(url_for("dashboard.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = service.authenticate(form.login.data, form.password.data)
+        user = service.check_credentials(_login_account(), form.password.data)
         if user is not None:
             session.clear()  # a fresh session at every sign-in
             user.session_token = service.start_session(user, request.remote_addr)

@@ -1,26 +1,30 @@
 """Appeals (7.4): a rep appeals one question within 5 working days of the result; HR decides
 within 10 working days; an accepted appeal regrades every attempt that had the question.
 
-Working days are Monday to Friday minus the configured holidays
-(`EXAM_HOLIDAYS`, ISO dates); make-up working weekends are not modelled.
+Working days are lms.clock's: China's statutory holidays and make-up working
+days (调休, chinese-calendar) with the company's own days from configuration.
+Days count from the local date (LMS_TIMEZONE) of the publication or filing: a
+result published Wednesday 03:08 Beijing time counts from Wednesday, although
+it is still Tuesday in UTC.
 Every decision is a fact (who, what, when, why), and so is every regrade: a
 new AttemptResult pointing at the one it supersedes.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from lms import question_types
+from lms import clock, question_types
+from lms.audit import service as audit
 from lms.exams import tallies
 from lms.exams.attempts import current_result, grade_attempt
 from lms.exams.errors import AppealError
 from lms.extensions import db
 from lms.models import (
-    Appeal, AppealDecision, AttemptQuestion, AttemptResult, ExamAdjustment, ExamAttempt, Question, User,
+    Appeal, AppealDecision, AttemptQuestion, AttemptResult, AuditAction, ExamAdjustment, ExamAttempt, Question, User,
 )
 
 FILE_WITHIN = 5
@@ -28,31 +32,23 @@ DECIDE_WITHIN = 10
 OUTCOMES = {"rejected": "驳回", "void": "作废该题（不计分，按其余题目折算为百分制）", "accept": "接受另一答案"}
 
 
-def add_working_days(start: date, days: int, holidays: frozenset[date] | set[date] = frozenset()) -> date:
-    """The date `days` working days after `start` (Mon–Fri, holidays skipped)."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
-            days -= 1
-    return current
-
-
 def published_on(attempt: ExamAttempt) -> date | None:
-    """The date the attempt's first result was published (graded)."""
+    """The local date (LMS_TIMEZONE) the attempt's first result was published (graded)."""
     first = db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt.id,
                                                            AttemptResult.sequence == 1)).first()
-    return first.graded_at.date() if first else None
+    return clock.local_date(first.graded_at) if first else None
 
 
-def appeal_deadline(attempt: ExamAttempt, holidays=frozenset()) -> date | None:
-    """The last day the rep may appeal this attempt's result."""
+def appeal_deadline(attempt: ExamAttempt) -> date | None:
+    """The last local day the rep may appeal this attempt's result: 5 working days after publication.
+
+    Raises clock.CalendarUnknown for a year the working-day calendar does not cover.
+    """
     published = published_on(attempt)
-    return add_working_days(published, FILE_WITHIN, holidays) if published else None
+    return clock.add_working_days(published, FILE_WITHIN) if published else None
 
 
-def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, now: datetime,
-                holidays=frozenset()) -> Appeal:
+def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, now: datetime) -> Appeal:
     """Record an appeal against the question at `position` of the person's finished attempt.
 
     Raises AppealError (with the form field) when the attempt is not theirs
@@ -62,8 +58,8 @@ def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, no
     result = current_result(attempt)
     if attempt.user_id != user.id or result is None:
         raise AppealError("只能对自己已评分的考试提出申诉。")
-    last_day = appeal_deadline(attempt, holidays)
-    if now.date() > last_day:
+    last_day = appeal_deadline(attempt)
+    if clock.local_date(now) > last_day:
         raise AppealError(f"申诉期已过：成绩公布后 {FILE_WITHIN} 个工作日内（截至 {last_day}）可以申诉。")
     slot = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
                                                             AttemptQuestion.position == position)).first()
@@ -73,7 +69,7 @@ def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, no
         raise AppealError("请写明申诉理由（至少 5 个字）。", "reason")
     appeal = Appeal(attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=user.id, question_id=slot.question_id,
                     result_sequence=result.sequence, reason=reason.strip(), created_at=now,
-                    decide_by=add_working_days(now.date(), DECIDE_WITHIN, holidays))
+                    decide_by=clock.add_working_days(clock.local_date(now), DECIDE_WITHIN))
     try:
         with db.session.begin_nested():
             db.session.add(appeal)
@@ -88,7 +84,8 @@ def open_appeals() -> list[Appeal]:
     return list(db.session.scalars(select(Appeal).where(~Appeal.decision.has()).order_by(Appeal.created_at)))
 
 
-def decide_appeal(appeal: Appeal, hr: User, outcome: str, note: str, now: datetime, accepted: str = "") -> int:
+def decide_appeal(appeal: Appeal, hr: User, outcome: str, note: str, now: datetime, accepted: str = "",
+                  origin: audit.Origin | None = None) -> int:
     """Record HR's decision; for "void" or "accept" add the adjustment and regrade.
 
     Returns how many attempts got a new result. Raises AppealError for an
@@ -102,13 +99,15 @@ def decide_appeal(appeal: Appeal, hr: User, outcome: str, note: str, now: dateti
     question = db.session.get(Question, appeal.question_id)
     accepted_spec = _accepted_spec(question, accepted) if outcome == "accept" else None
     decision = AppealDecision(appeal_id=appeal.id, outcome=outcome, note=note.strip(), decided_by_id=hr.id,
-                              decided_at=now, late=now.date() > appeal.decide_by)
+                              decided_at=now, late=clock.local_date(now) > appeal.decide_by)
     try:
         with db.session.begin_nested():
             db.session.add(decision)
             db.session.flush()
     except IntegrityError:
         raise AppealError("这项申诉已经处理过了。") from None
+    audit.record(AuditAction.APPEAL_DECIDED, actor=hr, subject_id=appeal.user_id, object_ref=f"appeal:{appeal.id}",
+                 origin=origin, details={"outcome": outcome, "outcome_label": OUTCOMES[outcome], "note": note.strip()})
     if outcome == "rejected":
         return 0
     adjustment = ExamAdjustment(exam_id=appeal.exam_id, question_id=appeal.question_id, kind=outcome,

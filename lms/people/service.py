@@ -7,9 +7,10 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 
+from lms.audit import service as audit
 from lms.domain import DomainError
 from lms.extensions import db
-from lms.models import ROLES, User
+from lms.models import ROLES, AuditAction, User
 
 FIELD_LIMITS = {"employee_no": 32, "name": 64, "email": 254, "team": 64}
 
@@ -46,10 +47,65 @@ def find_by_employee_no(employee_no: str) -> User | None:
     return db.session.scalars(select(User).where(User.employee_no == employee_no)).first()
 
 
+def employee_no_key(employee_no: str) -> str:
+    """The form in which two employee numbers are the same one: sign-in ignores case, so uniqueness does."""
+    return employee_no.strip().lower()
+
+
+def check_employee_no_free(employee_no: str, person: User | None = None) -> None:
+    """Raise PersonError("employee_no", …) when another person holds `employee_no`, in any letter case.
+
+    `person` is the one being saved (None for a new person). The CSV import
+    calls this too, so that a case-duplicate gets this message and not the
+    database index's error.
+    """
+    stmt = select(User).where(func.lower(User.employee_no) == employee_no_key(employee_no))
+    other = next((user for user in db.session.scalars(stmt) if user is not person), None)
+    if other is None:
+        return
+    if other.employee_no == employee_no:
+        raise PersonError("employee_no", f"工号 {employee_no} 已被 {other.name} 使用。")
+    raise PersonError(
+        "employee_no",
+        f"工号 {employee_no} 与 {other.name} 的工号 {other.employee_no} 仅大小写不同；登录不区分大小写，不能同时使用。",
+    )
+
+
+def check_role_change(actor: User | None, person: User | None, before: set[str], after: set[str]) -> None:
+    """Raise PersonError("roles", …) when `actor` may not change `person`'s roles from `before` to `after`.
+
+    Only an administrator grants or removes admin. Someone without admin
+    (HR) cannot change their own roles at all, and an administrator cannot
+    remove their own admin (another administrator has to). `actor` None is
+    a command run on the server (`lms users …`), which may do anything.
+    """
+    if actor is None or before == after:
+        return
+    if "admin" in before ^ after and not actor.has_role("admin"):
+        raise PersonError("roles", "只有系统管理员可以授予或撤销管理员角色。")
+    if person is not None and person.id == actor.id:
+        if not actor.has_role("admin"):
+            raise PersonError("roles", "不能修改自己的角色，请联系系统管理员。")
+        if "admin" in before - after:
+            raise PersonError("roles", "不能撤销自己的管理员角色，请由另一位系统管理员操作。")
+
+
+def check_may_set_active(actor: User | None, person: User, active: bool) -> None:
+    """Raise PersonError("active", …) when `actor` may not (de)activate `person`.
+
+    Nobody deactivates themselves; only an administrator deactivates or
+    reactivates an administrator. `actor` None is a command on the server.
+    """
+    if actor is None or person.active == active:
+        return
+    if person.id == actor.id and not active:
+        raise PersonError("active", "不能停用自己的账号。")
+    if person.has_role("admin") and not actor.has_role("admin"):
+        raise PersonError("active", "只有系统管理员可以停用或启用管理员账号。")
+
+
 def _check_unique(data: PersonData, person: User | None) -> None:
-    same_no = find_by_employee_no(data.employee_no)
-    if same_no is not None and same_no is not person:
-        raise PersonError("employee_no", f"工号 {data.employee_no} 已被 {same_no.name} 使用。")
+    check_employee_no_free(data.employee_no, person)
     same_email = db.session.scalars(select(User).where(User.email == data.email)).first()
     if same_email is not None and same_email is not person:
         raise PersonError("email", f"邮箱 {data.email} 已被 {same_email.name}（{same_email.employee_no}）使用。")
@@ -66,17 +122,28 @@ def _resolve_reference(employee_no: str | None, field_name: str, label: str, sel
     return ref
 
 
-def save_person(data: PersonData, person: User | None = None) -> User:
+def save_person(
+    data: PersonData, person: User | None = None, *, actor: User | None = None, origin: audit.Origin | None = None
+) -> User:
     """Create a person (when `person` is None) or update one; flushes, never commits.
 
-    Raises PersonError for a duplicate employee number or e-mail, an unknown
-    manager or mentor, or an unknown role.
+    `actor` is who saves (None: a command on the server); role and active
+    changes are checked against what the actor may do and written to the
+    audit trail with `origin`. Raises PersonError for a duplicate employee
+    number (in any letter case) or e-mail, an unknown manager or mentor, an
+    unknown role, or a role or active change the actor may not make.
     """
     _check_unique(data, person)
     manager = _resolve_reference(data.manager_no, "manager_no", "经理", data.employee_no)
     mentor = _resolve_reference(data.mentor_no, "mentor_no", "导师", data.employee_no)
     if data.roles is not None and not data.roles <= set(ROLES):
         raise PersonError("roles", "未知角色：" + "、".join(sorted(data.roles - set(ROLES))))
+    roles_before = person.roles if person is not None else set()
+    roles_after = _roles_after(data, person)
+    check_role_change(actor, person, roles_before, roles_after)
+    active_before = person.active if person is not None else None  # creating is not (de)activating
+    if person is not None and "active" in data.given and data.active is not None:
+        check_may_set_active(actor, person, data.active)
     if person is None:
         person = User(active=True)
         person.set_roles(data.roles or {"rep"})
@@ -96,7 +163,35 @@ def save_person(data: PersonData, person: User | None = None) -> User:
         person.active = data.active
     _set_exemption(person, data)
     db.session.flush()
+    # A new person with the default role is not a grant; anything else is.
+    if roles_after != roles_before and (roles_before or roles_after != DEFAULT_ROLES):
+        audit.record(AuditAction.ROLES_CHANGED, actor=actor, subject=person, origin=origin,
+                     details={**_who(person), "before": sorted(roles_before), "after": sorted(roles_after)})
+    if active_before is not None and person.active != active_before:
+        _record_active(person, actor, origin)
     return person
+
+
+DEFAULT_ROLES = {"rep"}
+
+
+def _roles_after(data: PersonData, person: User | None) -> set[str]:
+    """The roles the person will hold once `data` is saved."""
+    if person is None:
+        return set(data.roles or DEFAULT_ROLES)
+    if "roles" in data.given and data.roles is not None:
+        return set(data.roles)
+    return person.roles
+
+
+def _who(person: User) -> dict:
+    # Kept in the entry as they are now: the person may be renamed or renumbered later.
+    return {"employee_no": person.employee_no, "name": person.name}
+
+
+def _record_active(person: User, actor: User | None, origin: audit.Origin | None) -> None:
+    action = AuditAction.PERSON_REACTIVATED if person.active else AuditAction.PERSON_DEACTIVATED
+    audit.record(action, actor=actor, subject=person, origin=origin, details=_who(person))
 
 
 def _set_exemption(person: User, data: PersonData) -> None:
@@ -109,11 +204,13 @@ def _set_exemption(person: User, data: PersonData) -> None:
     person.onboarding_exempt_reason = data.onboarding_exempt_reason if data.onboarding_exempt else None
 
 
-def set_active(person: User, active: bool, actor: User) -> None:
-    """Deactivate or reactivate a person; nobody can deactivate themselves."""
-    if person.id == actor.id and not active:
-        raise PersonError("active", "不能停用自己的账号。")
+def set_active(person: User, active: bool, actor: User | None, origin: audit.Origin | None = None) -> None:
+    """Deactivate or reactivate a person, on the audit trail; see check_may_set_active for who may."""
+    check_may_set_active(actor, person, active)
+    if person.active == active:
+        return
     person.active = active
+    _record_active(person, actor, origin)
 
 
 def list_people(query: str = "", team: str = "", role: str = "", status: str = "active"):

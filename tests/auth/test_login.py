@@ -116,3 +116,22 @@ def test_successful_sign_ins_are_not_counted(app, client, auth, make_user):
     for _ in range(4):
         assert auth.login("E0001").status_code == 302
         auth.logout()
+
+
+def test_employee_number_and_email_share_one_failure_budget(app, client, make_user):
+    # Keyed by the text typed, each name had its own 3 and an attacker got 6 guesses.
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
+    make_user()
+    for login in ("E0001", "e1@example.com", "e0001"):
+        assert client.post_form("/login", {"login": login, "password": "wrong"}).status_code == 200
+    for login in ("E1@EXAMPLE.COM", "E0001"):
+        response = client.post_form("/login", {"login": login, "password": TEST_PASSWORD})
+        assert response.status_code == 429, login
+
+
+def test_unknown_names_are_throttled_by_their_text(app, client):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per 15 minutes"
+    for _ in range(2):
+        client.post_form("/login", {"login": "Nobody", "password": "wrong"})
+    assert client.post_form("/login", {"login": "nobody", "password": "wrong"}).status_code == 429
+    assert client.post_form("/login", {"login": "somebody", "password": "wrong"}).status_code == 200

@@ -45,7 +45,7 @@ def upgrade():
         listed = '；'.join('、'.join(group) for group in duplicates)
         raise RuntimeError(
             f'无法升级：以下工号仅大小写不同，登录时会被视为同一工号：{listed}。'
-            '请先在人员管理中修改或停用其中多余的账号（改为不同的工号），再运行 lms db upgrade。'
+            '请先在人员管理中把其中多余账号的工号改为不同的工号，再运行 lms db upgrade。'
         )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index('uq_user_employee_no_lower', [sa.text('lower(employee_no)')], unique=True)
