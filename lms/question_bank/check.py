@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,6 +34,9 @@ MULTIPLE_SET_MAX_SHARE = Fraction(40, 100)
 # The share of true statements among the true/false questions.
 TRUE_SHARE_MIN = Fraction(35, 100)
 TRUE_SHARE_MAX = Fraction(65, 100)
+# "Pick the longest option" may not beat chance by more than the position limit allows either:
+# the share of single-choice questions whose right option is the longest (ties split) is held
+# to the same limit as a position, against the fair share of picking one option at random.
 # Below this many questions of a type in a bank, shares are shown but not judged:
 # with two single-choice questions one position always holds at least half.
 DISTRIBUTION_MIN_QUESTIONS = 10
@@ -107,8 +111,9 @@ def check_banks(banks: list[QuestionBank], texts: dict[str, str]) -> list[BankEr
 
 
 def _percent(share: Fraction) -> str:
-    """A share as people read it: 25%, 40.5%."""
-    return f"{float(share) * 100:.1f}".removesuffix(".0") + "%"
+    """A share as people read it, rounded half up to 0.1: 25%, 43.8%."""
+    value = (Decimal(share.numerator) * 100 / Decimal(share.denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return f"{value}".removesuffix(".0") + "%"
 
 
 def _set_label(keys: str) -> str:
@@ -121,6 +126,7 @@ class AnswerDistribution:
 
     `single`: the right option's key -> number of single-choice questions;
     `single_fair`: each key's fair share (the mean of 1/options over the questions having that key);
+    `longest`: how many single-choice questions "pick the longest option" gets right (ties split);
     `multiple`: the set of right keys ("abd") -> number of multiple-choice questions;
     `true` / `false`: the true/false questions by answer.
     """
@@ -129,6 +135,8 @@ class AnswerDistribution:
     file: str
     single: dict[str, int]
     single_fair: dict[str, Fraction]
+    longest: Fraction
+    longest_fair: Fraction
     multiple: dict[str, int]
     true: int
     false: int
@@ -153,6 +161,11 @@ class AnswerDistribution:
         """The largest share position `key` may hold (SINGLE_POSITION_MAX_SHARE or fair share + slack)."""
         return max(SINGLE_POSITION_MAX_SHARE, self.single_fair[key] + SINGLE_POSITION_SLACK)
 
+    @property
+    def longest_limit(self) -> Fraction:
+        """The largest share of right answers "pick the longest option" may reach."""
+        return max(SINGLE_POSITION_MAX_SHARE, self.longest_fair + SINGLE_POSITION_SLACK)
+
     def problems(self) -> list[str]:
         """One Chinese message per limit the bank breaks; types with too few questions are not judged."""
         messages = []
@@ -164,6 +177,11 @@ class AnswerDistribution:
                     messages.append(
                         f"单选题的正确答案集中在选项 {key}：{count}/{n} 题（{_percent(share)}），"
                         f"超过上限 {_percent(self.single_limit(key))}；请调整选项顺序，让正确答案分散在各个位置")
+            share = self.longest / n
+            if share > self.longest_limit:
+                messages.append(
+                    f"单选题中最长的选项往往就是正确答案：只选最长的选项能答对 {_percent(share)}，"
+                    f"超过上限 {_percent(self.longest_limit)}；请把干扰项写得和正确选项一样具体")
         n = self.multiple_count
         if n >= DISTRIBUTION_MIN_QUESTIONS:
             for keys, count in self.multiple.items():
@@ -187,7 +205,7 @@ class AnswerDistribution:
         if self.single_count:
             total = self.single_count
             shares = "、".join(f"{key} {_percent(Fraction(count, total))}" for key, count in self.single.items())
-            parts.append(f"单选 {shares}（{total} 题）")
+            parts.append(f"单选 {shares}，只选最长的选项答对 {_percent(self.longest / total)}（{total} 题）")
         if self.multiple_count:
             total = self.multiple_count
             keys, top = max(self.multiple.items(), key=lambda item: item[1])
@@ -207,6 +225,8 @@ class AnswerDistribution:
 
         return {
             "single": {"questions": self.single_count,
+                       "longest_option_right": round(float(self.longest / self.single_count), 3)
+                       if self.single_count else 0.0,
                        "positions": {key: {"count": count, "share": share(count, self.single_count)}
                                      for key, count in self.single.items()}},
             "multiple": {"questions": self.multiple_count,
@@ -223,6 +243,7 @@ def answer_distribution(bank: QuestionBank) -> AnswerDistribution:
     """Count where `bank`'s right answers sit: single-choice positions, multiple-choice sets, true/false."""
     single: Counter[str] = Counter()
     fair: dict[str, Fraction] = {}
+    longest = longest_fair = Fraction(0)
     multiple: Counter[str] = Counter()
     truths = Counter()
     singles = [question for question in bank.questions if question.type == "single"]
@@ -230,6 +251,10 @@ def answer_distribution(bank: QuestionBank) -> AnswerDistribution:
         single.update(choice.key for choice in question.choices if choice.correct)
         for choice in question.choices:
             fair[choice.key] = fair.get(choice.key, Fraction(0)) + Fraction(1, len(question.choices))
+        most = max(len(choice.text) for choice in question.choices)
+        picks = [choice for choice in question.choices if len(choice.text) == most]
+        longest += Fraction(sum(choice.correct for choice in picks), len(picks))
+        longest_fair += Fraction(1, len(question.choices))
     for question in bank.questions:
         if question.type == "multiple":
             multiple["".join(choice.key for choice in question.choices if choice.correct)] += 1
@@ -240,6 +265,7 @@ def answer_distribution(bank: QuestionBank) -> AnswerDistribution:
         bank=bank.name, file=bank.path,
         single={key: single.get(key, 0) for key in keys},
         single_fair={key: fair[key] / len(singles) for key in keys},
+        longest=longest, longest_fair=longest_fair / len(singles) if singles else Fraction(0),
         multiple=dict(multiple), true=truths[True], false=truths[False],
     )
 

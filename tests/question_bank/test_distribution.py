@@ -1,6 +1,7 @@
 """The answer-distribution check (issue 12): a bank whose right answers cluster fails `lms quizzes check`."""
 
 import json
+from fractions import Fraction
 
 import pytest
 
@@ -19,14 +20,16 @@ REPO = DATA.parents[2]
 QUOTE = "考核频率：每季度一次"  # in the sample texts' clause 5.1
 
 
-def _single(qid: str, right: int, options: int = 4) -> str:
-    choices = ", ".join(f'{{text: "选项{n}", correct: true}}' if n == right else f'"选项{n}"' for n in range(options))
+def _single(qid: str, right: int, options: int = 4, longer: str = "") -> str:
+    choices = ", ".join(f'{{text: "选项{n}{longer}", correct: true}}' if n == right else f'"选项{n}"'
+                        for n in range(options))
     return (f'  - {{id: {qid}, type: single, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
             f' explanation: "解析", choices: [{choices}]}}\n')
 
 
 def _multiple(qid: str, right: str, options: int = 4) -> str:
-    choices = ", ".join(f'{{text: "选项{k}", correct: true}}' if k in right else f'"选项{k}"' for k in "abcde"[:options])
+    choices = ", ".join(f'{{text: "选项{k}", correct: true}}' if k in right else f'"选项{k}"'
+                        for k in "abcde"[:options])
     return (f'  - {{id: {qid}, type: multiple, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
             f' explanation: "解析", choices: [{choices}]}}\n')
 
@@ -36,12 +39,13 @@ def _true_false(qid: str, truth: bool) -> str:
             f' explanation: "解析", answer: {str(truth).lower()}}}\n')
 
 
-def _bank(root, name="skewed", single=(), single_options=4, multiple=(), truths=()):
+def _bank(root, name="skewed", single=(), single_options=4, multiple=(), truths=(), longer=()):
     """Write bank `name` under `root`: single-choice right positions (0-based), multiple-choice sets, truths."""
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "bank.yaml").write_text(f"title: {name}\n", encoding="utf-8")
-    body = "".join(_single(f"{name}-s{i}", right, single_options) for i, right in enumerate(single))
+    body = "".join(_single(f"{name}-s{i}", right, single_options, "（更具体）" if i in longer else "")
+                   for i, right in enumerate(single))
     body += "".join(_multiple(f"{name}-m{i}", right) for i, right in enumerate(multiple))
     body += "".join(_true_false(f"{name}-t{i}", truth) for i, truth in enumerate(truths))
     (folder / "questions.yaml").write_text("title: 题目\nquestions:\n" + body, encoding="utf-8")
@@ -72,6 +76,16 @@ def test_two_option_questions_are_judged_against_their_fair_share(tmp_path):
     assert "选项 a：7/10 题（70%），超过上限 65%" in str(distribution_errors([skewed])[0])
 
 
+def test_a_bank_whose_right_option_is_the_longest_is_flagged(tmp_path):
+    spread = [0, 1, 2, 3] * 3
+    # k of 12 right options longer, the rest tied: "pick the longest" expects k + (12 - k) / 4 right.
+    fair = _bank(tmp_path, "fair", single=spread, longer=range(2))
+    skewed = _bank(tmp_path, "skewed", single=spread, longer=range(3))
+    assert answer_distribution(fair).longest == Fraction(9, 2) and distribution_errors([fair]) == []  # 37.5 %
+    [error] = distribution_errors([skewed])
+    assert "只选最长的选项能答对 43.8%，超过上限 40%" in str(error)
+
+
 def test_one_exact_set_of_multiple_choice_answers_over_40_percent_is_flagged(tmp_path):
     bank = _bank(tmp_path, multiple=["abc"] * 5 + ["ab", "cd", "a", "bd", "acd"])
     [error] = distribution_errors([bank])
@@ -94,8 +108,9 @@ def test_a_balanced_bank_passes_and_its_shares_are_reported(tmp_path):
     assert distribution_errors([bank]) == [] and distribution.problems() == []
     assert distribution.single == {"a": 3, "b": 3, "c": 3, "d": 3}
     assert distribution.describe() == (
-        "题库 balanced 正确答案分布：单选 a 25%、b 25%、c 25%、d 25%（12 题）；"
-        "多选 10 种组合，最多的 {a,b} 占 10%，正确项 1 个 2 题、2 个 4 题、3 个 4 题（10 题）；判断 “对” 50%（5/10 题）")
+        "题库 balanced 正确答案分布：单选 a 25%、b 25%、c 25%、d 25%，只选最长的选项答对 25%（12 题）；"
+        "多选 10 种组合，最多的 {a,b} 占 10%，正确项 1 个 2 题、2 个 4 题、3 个 4 题（10 题）；"
+        "判断 “对” 50%（5/10 题）")
 
 
 def test_too_few_questions_of_a_type_are_reported_but_not_judged(tmp_path):
@@ -119,7 +134,7 @@ def test_check_command_exits_1_on_a_skewed_bank_and_prints_the_share(bank_runner
     result = bank_runner.invoke(args=["quizzes", "check"])
     assert result.exit_code == 1
     assert "题库 skewed：单选题的正确答案集中在选项 a：10/10 题（100%），超过上限 40%" in result.output
-    assert "题库 skewed 正确答案分布：单选 a 100%、b 0%、c 0%、d 0%（10 题）" in result.stdout
+    assert "题库 skewed 正确答案分布：单选 a 100%、b 0%、c 0%、d 0%，只选最长的选项答对 25%（10 题）" in result.stdout
     result = bank_runner.invoke(args=["quizzes", "check", "--json"])
     summary = json.loads(result.stdout)
     assert result.exit_code == 1 and summary["ok"] is False
@@ -132,6 +147,7 @@ def test_the_shipped_guide_bank_keeps_its_answers_spread():
     guide = result.summary()["answer_distribution"]["guide"]
     assert guide["problems"] == []
     assert max(position["share"] for position in guide["single"]["positions"].values()) <= 0.30
+    assert guide["single"]["longest_option_right"] <= 0.30
     assert max(found["share"] for found in guide["multiple"]["sets"].values()) <= 0.20
     assert len(guide["multiple"]["sizes"]) >= 3
     assert 0.4 <= guide["true_false"]["true_share"] <= 0.6
