@@ -4,8 +4,10 @@ No Flask and no database here: `load_definitions(folder)` returns frozen
 dataclasses or raises `DefinitionError` listing every problem with its file;
 `check_draws(definition, candidates)` says whether a bank can fill every draw.
 
-Times without an offset are read as China Standard Time (UTC+8), the
-company's clock, and stored as naive UTC like every other timestamp.
+Times without an offset are read in the company's zone (lms.clock: LMS_TIMEZONE,
+default Asia/Shanghai) and stored as naive UTC like every other timestamp.
+Clause and chapter ids are read as written, never as YAML numbers: `clause: 5.10`
+is clause 5.10, not the float 5.1.
 """
 
 from __future__ import annotations
@@ -14,17 +16,17 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from lms import clock
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 
 EXAMS_FOLDER = "exams"
-LOCAL_TIME = timezone(timedelta(hours=8))
 REVIEW_POLICIES = {
     "after_close": "考试窗口关闭前只显示分数，关闭后可逐题回顾",
     "immediate": "交卷后即可逐题回顾",
@@ -35,6 +37,22 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _TOP_KEYS = {"key", "title", "quarter", "opens", "closes", "time_limit_minutes", "grace_seconds", "attempts",
              "pass_mark", "partial_credit", "shuffle", "review", "audience", "draws"}
 _DRAW_KEYS = {"bank", "chapter", "clause", "tags", "dimension", "level", "count", "points"}
+
+
+_TEXT_KEYS = ("clause", "chapter")  # ids that look like numbers but are text (5.10 is not 5.1)
+CLAUSE_PATTERN = re.compile(r"^\d+(\.\d+)*b?$")
+
+
+class _DefinitionLoader(yaml.SafeLoader):
+    """The safe loader, except that clause and chapter ids keep the text they were written as."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        for key_node, value_node in node.value:
+            if (isinstance(key_node, yaml.ScalarNode) and key_node.value in _TEXT_KEYS
+                    and isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:null"):
+                mapping[key_node.value] = value_node.value.strip()
+        return mapping
 
 
 class DefinitionError(Exception):
@@ -160,7 +178,7 @@ def load_definition(file: str | Path) -> ExamDefinition:
         problems.append(f"{file}: {message}")
 
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=_DefinitionLoader)  # noqa: S506 (a SafeLoader)
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise DefinitionError([f"{file}: 不是有效的 UTF-8 YAML（{error}）"]) from error
     if not isinstance(data, dict):
@@ -234,9 +252,7 @@ def _when(data: dict, key: str, err) -> datetime | None:
     if not isinstance(value, datetime):
         err(f"{key} 应是日期时间，如 2026-12-01 09:00（北京时间）或带时区 2026-12-01T09:00:00+08:00")
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LOCAL_TIME)
-    return value.astimezone(UTC).replace(tzinfo=None)
+    return clock.from_local(value)
 
 
 def _required_text(data: dict, key: str, err) -> str:
@@ -306,13 +322,16 @@ def _draws(value: Any, err) -> tuple[Draw, ...]:
             err(f"第 {index} 条抽题规则的 dimension 应为：" + "、".join(SKILL_DIMENSIONS))
         if level is not None and level not in SKILL_LEVELS:
             err(f"第 {index} 条抽题规则的 level 应为：" + "、".join(SKILL_LEVELS))
+        clause = _opt(item, "clause")
+        if clause is not None and not CLAUSE_PATTERN.match(clause):
+            err(f"第 {index} 条抽题规则的 clause「{clause}」无效，应如 \"2.1\"、\"5.10\"")
         tags = item.get("tags") or []
         if not isinstance(tags, list):
             err(f"第 {index} 条抽题规则的 tags 应是列表")
             tags = []
         draws.append(Draw(
             count=count, points=_number(item.get("points"), f"第 {index} 条抽题规则的 points", err),
-            bank=_opt(item, "bank"), chapter=_opt(item, "chapter"), clause=_opt(item, "clause"),
+            bank=_opt(item, "bank"), chapter=_opt(item, "chapter"), clause=clause,
             tags=tuple(str(tag) for tag in tags), dimension=dimension, level=level,
         ))
     return tuple(draws)

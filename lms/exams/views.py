@@ -214,16 +214,10 @@ def show_result(attempt_id: int):
     return render_template(
         "exams/result.html", attempt=attempt, exam=attempt.exam, result=result, review=review, person=person,
         plan=remediation.plan_for(attempt.exam, person), best=results.best_result(attempt.exam, person),
-        appeals=appeals.appeals_of(attempt), appeal_until=appeals.appeal_deadline(attempt, _holidays()),
+        appeals=appeals.appeals_of(attempt), appeal_until=appeals.appeal_deadline(attempt),
         form=AppealForm(), own=attempt.user_id == current_user.id,
-        withheld=review is None and results.review_allowed(attempt.exam, now), today=now.date(),
+        withheld=review is None and results.review_allowed(attempt.exam, now), today=clock.local_date(now),
     )
-
-
-def _holidays() -> frozenset:
-    from datetime import date
-
-    return frozenset(date.fromisoformat(day) for day in current_app.config.get("EXAM_HOLIDAYS", ()))
 
 
 @bp.post("/attempts/<int:attempt_id>/appeals")
@@ -234,7 +228,7 @@ def file_appeal(attempt_id: int):
     form = AppealForm()
     if form.validate_on_submit():
         try:
-            appeals.file_appeal(attempt, current_user, form.position.data, form.reason.data, clock.now(), _holidays())
+            appeals.file_appeal(attempt, current_user, form.position.data, form.reason.data, clock.now())
         except AppealError as error:
             db.session.rollback()
             flash(str(error), "error")

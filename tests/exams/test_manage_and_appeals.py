@@ -1,7 +1,7 @@
 """Roster, charts, CSV, item analysis, appeals with regrades, and the definition check."""
 
 import random
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -93,12 +93,6 @@ def test_item_analysis_numbers():
     assert stats[2].discrimination == -1.0 and "区分度为负" in stats[2].flags
     easy = analysis.analyse([(90.0, [[3, "1", "1", "a", False]])] * 10)[3]
     assert "过易" in easy.flags
-
-
-def test_working_days():
-    friday = date(2026, 12, 4)
-    assert appeals.add_working_days(friday, 5) == date(2026, 12, 11)
-    assert appeals.add_working_days(friday, 1, {date(2026, 12, 7)}) == date(2026, 12, 8)
 
 
 def test_appeal_void_regrades_every_attempt_as_new_facts(app, client, auth, make_user, exam_factory, frozen_now):
