@@ -21,12 +21,13 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('onboarding_exempt', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('onboarding_exempt_reason', sa.String(length=200), nullable=True))
+    # Plain ALTER TABLE, not batch mode: on SQLite a batch with an expression default rebuilds the
+    # user table, and dropping the old one (foreign keys on) cascades into user_role, user_session …
+    # and loses the lower(employee_no) index of 0007. SQLite adds (and drops, 3.35+) columns in place.
+    op.add_column('user', sa.Column('onboarding_exempt', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('user', sa.Column('onboarding_exempt_reason', sa.String(length=200), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('onboarding_exempt_reason')
-        batch_op.drop_column('onboarding_exempt')
+    op.drop_column('user', 'onboarding_exempt_reason')
+    op.drop_column('user', 'onboarding_exempt')
