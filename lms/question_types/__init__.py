@@ -8,7 +8,7 @@ and `review.html`. The loader, GIFT, sync, browser, exams, appeals, results
 and item analysis ask this registry instead of branching on type names.
 
 Adding a type: write its module (a `QuestionType` subclass), list it in
-`_TYPES` below, and add its two templates.
+`_TYPES` below (or `register` it), and add its two templates.
 """
 
 from __future__ import annotations
@@ -46,7 +46,14 @@ def find(key: str | None) -> QuestionType | None:
 
 def all_types() -> tuple[QuestionType, ...]:
     """Every type, in listing order."""
-    return _TYPES
+    return tuple(REGISTRY.values())
+
+
+def register(kind: QuestionType) -> QuestionType:
+    """Add (or replace) a type: everything that asks the registry knows it from now on."""
+    REGISTRY[kind.key] = kind
+    QUESTION_TYPES[kind.key] = kind.label
+    return kind
 
 
 def label(key: str) -> str:
@@ -57,13 +64,13 @@ def label(key: str) -> str:
 
 def keys_where(test) -> tuple[str, ...]:
     """The keys of the types for which `test(type)` holds (for SQL filters such as `type IN (…)`)."""
-    return tuple(kind.key for kind in _TYPES if test(kind))
+    return tuple(kind.key for kind in REGISTRY.values() if test(kind))
 
 
 def gift_readers() -> list[QuestionType]:
     """The types in the order they are offered a GIFT answer block."""
-    return sorted(_TYPES, key=lambda kind: kind.gift_order)
+    return sorted(REGISTRY.values(), key=lambda kind: kind.gift_order)
 
 
 __all__ = ["QUESTION_TYPES", "REGISTRY", "InvalidAnswer", "OptionType", "QuestionType", "RepOption", "Review",
-           "UnknownType", "all_types", "find", "get", "gift_readers", "keys_where", "label"]
+           "UnknownType", "all_types", "find", "get", "gift_readers", "keys_where", "label", "register"]
