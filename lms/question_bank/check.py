@@ -19,8 +19,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from lms.question_bank.loader import QUESTION_TYPES, BankError, BankLoadError, QuestionBank, load_banks
+from lms.question_bank.loader import BankError, BankLoadError, QuestionBank, load_banks
 from lms.question_bank.normalise import normalise_for_quote
+from lms.question_types import QUESTION_TYPES
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 
 # --- answer distribution: the limits a bank's right answers must keep (issue 12) ---
