@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from lms import clock, question_types
 from lms.audit import service as audit
 from lms.exams import tallies
-from lms.exams.attempts import current_result, grade_attempt
+from lms.exams.attempts import current_result, regrade_attempts
 from lms.exams.errors import AppealError
 from lms.extensions import db
 from lms.models import (
@@ -128,20 +128,18 @@ def _accepted_spec(question: Question, accepted: str) -> dict:
 
 
 def regrade_question(exam_id: int, question_id: int, adjustment: ExamAdjustment, now: datetime) -> int:
-    """Add a new result for every finished attempt of the exam whose paper had the question."""
-    attempts = db.session.scalars(
-        select(ExamAttempt).join(AttemptQuestion, AttemptQuestion.attempt_id == ExamAttempt.id)
+    """Add a new result for every finished attempt of the exam whose paper had the question.
+
+    A fixed number of statements however many attempts regrade (attempts.regrade_attempts).
+    """
+    attempt_ids = list(db.session.scalars(
+        select(ExamAttempt.id).join(AttemptQuestion, AttemptQuestion.attempt_id == ExamAttempt.id)
         .where(ExamAttempt.exam_id == exam_id, ExamAttempt.status == "finished",
-               AttemptQuestion.question_id == question_id)).all()
-    for attempt in attempts:
-        previous = current_result(attempt)
-        result = grade_attempt(attempt, reason="regrade", sequence=(previous.sequence + 1) if previous else 1, now=now)
-        result.supersedes_id = previous.id if previous else None
-        result.adjustment_id = adjustment.id
-        db.session.add(result)
-        tallies.record(result, previous)
+               AttemptQuestion.question_id == question_id).order_by(ExamAttempt.id)))
+    pairs = regrade_attempts(exam_id, attempt_ids, now, adjustment_id=adjustment.id)
     db.session.flush()
-    return len(attempts)
+    tallies.record_many(exam_id, pairs)
+    return len(pairs)
 
 
 def appeals_of(attempt: ExamAttempt) -> list[Appeal]:

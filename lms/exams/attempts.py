@@ -22,7 +22,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text, true, update
+from sqlalchemy import bindparam, func, inspect, select, text, true, update
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -65,7 +65,7 @@ def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
 
 
 # Prebuilt: an exam day starts a thousand attempts within seconds (see bench_exam_day.py).
-_attempts, _slots = ExamAttempt.__table__, AttemptQuestion.__table__
+_attempts, _slots, _results = ExamAttempt.__table__, AttemptQuestion.__table__, AttemptResult.__table__
 _LOCK_PERSON = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 # The person's attempts at an exam, as plain rows: one statement tells a start both
 # whether one is in progress and how many were used.
@@ -324,21 +324,27 @@ def grading_items(attempt: ExamAttempt, adjustments: list[ExamAdjustment] | None
     """The paper of `attempt` as scoring Items, with the exam's appeal adjustments applied."""
     if adjustments is None:
         adjustments = db.session.execute(_ADJUSTMENTS, {"exam_id": attempt.exam_id}).all()
+    choices: dict[int, dict] = {}
+    for question_id, key, correct, weight in db.session.execute(_PAPER_CHOICES, {"attempt_id": attempt.id}):
+        choices.setdefault(question_id, {})[key] = (correct, weight)
+    # plain rows: answers were saved by UPDATEs
+    return _items(db.session.execute(_PAPER, {"attempt_id": attempt.id}), choices, adjustments)
+
+
+def _items(rows, choices: dict[int, dict], adjustments) -> list[scoring.Item]:
+    """Scoring Items from paper rows, the papers' choices (question id -> key -> (correct, weight)) and adjustments."""
     void = {a.question_id for a in adjustments if a.kind == "void"}
     accepted: dict[int, list[dict]] = {}
     for adjustment in adjustments:
         if adjustment.kind == "accept" and adjustment.accepted:
             accepted.setdefault(adjustment.question_id, []).append(adjustment.accepted)
-    choices: dict[int, dict] = {}
-    for question_id, key, correct, weight in db.session.execute(_PAPER_CHOICES, {"attempt_id": attempt.id}):
-        choices.setdefault(question_id, {})[key] = (correct, weight)
     return [
         scoring.Item(
             ref=row.question_id, type=row.type, points=row.points, chapter=row.chapter, clause=row.clause,
             response=row.response, choices=choices.get(row.question_id, {}), answer=row.answer or {},
             void=row.question_id in void, also_accepted=tuple(accepted.get(row.question_id, ())),
         )
-        for row in db.session.execute(_PAPER, {"attempt_id": attempt.id})  # plain rows: answers were saved by UPDATEs
+        for row in rows
     ]
 
 
@@ -355,6 +361,59 @@ _ADJUSTMENTS = (select(ExamAdjustment.question_id, ExamAdjustment.kind, ExamAdju
                 .where(ExamAdjustment.exam_id == bindparam("exam_id")).order_by(ExamAdjustment.id))
 
 
+_PAPERS = (select(AttemptQuestion.attempt_id, AttemptQuestion.question_id, AttemptQuestion.points,
+                  AttemptQuestion.response, Question.type, Question.chapter, Question.clause, Question.answer)
+           .join(Question, AttemptQuestion.question_id == Question.id)
+           .where(AttemptQuestion.attempt_id.in_(bindparam("ids", expanding=True)))
+           .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position))
+_PAPERS_CHOICES = (select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct, QuestionChoice.weight)
+                   .where(QuestionChoice.question_id.in_(
+                       select(AttemptQuestion.question_id)
+                       .where(AttemptQuestion.attempt_id.in_(bindparam("ids", expanding=True))).distinct()))
+                   .order_by(QuestionChoice.question_id, QuestionChoice.position))
+
+
+def regrade_attempts(exam_id: int, attempt_ids: list[int], now: datetime, reason: str = "regrade",
+                     adjustment_id: int | None = None) -> list[tuple[AttemptResult, AttemptResult | None]]:
+    """A new result for each of the exam's finished attempts `attempt_ids`, superseding its current one.
+
+    Reads every paper, choice, adjustment and current result in a fixed number of
+    statements however many attempts there are (an accepted appeal regrades every
+    attempt of the exam that had the question). Returns (new, previous) pairs; the
+    new results are inserted as one statement (plain rows: the ORM would insert them
+    one by one to learn their ids, which nobody needs); tallies are the caller's.
+    """
+    if not attempt_ids:
+        return []
+    rules = db.session.execute(_RULES, {"exam_id": exam_id}).one()
+    adjustments = db.session.execute(_ADJUSTMENTS, {"exam_id": exam_id}).all()
+    owners = dict(db.session.execute(select(ExamAttempt.id, ExamAttempt.user_id)
+                                     .where(ExamAttempt.id.in_(attempt_ids))).all())
+    current: dict[int, AttemptResult] = {}
+    for result in db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id.in_(attempt_ids))
+                                     .order_by(AttemptResult.attempt_id, AttemptResult.sequence)):
+        current[result.attempt_id] = result  # the highest sequence wins
+    choices: dict[int, dict] = {}
+    for question_id, key, correct, weight in db.session.execute(_PAPERS_CHOICES, {"ids": attempt_ids}):
+        choices.setdefault(question_id, {})[key] = (correct, weight)
+    papers: dict[int, list] = {}
+    for row in db.session.execute(_PAPERS, {"ids": attempt_ids}):
+        papers.setdefault(row.attempt_id, []).append(row)
+    pairs = []
+    for attempt_id in attempt_ids:
+        previous = current.get(attempt_id)
+        graded = scoring.grade(_items(papers.get(attempt_id, []), choices, adjustments), rules.pass_mark,
+                               rules.partial_credit)
+        result = _result_of(graded, attempt_id, exam_id, owners[attempt_id], reason,
+                            previous.sequence + 1 if previous else 1, now)
+        result.supersedes_id = previous.id if previous else None
+        result.adjustment_id = adjustment_id
+        pairs.append((result, previous))
+    columns = [attr.key for attr in inspect(AttemptResult).column_attrs if attr.key != "id"]
+    db.session.execute(_results.insert(), [{name: getattr(result, name) for name in columns} for result, _ in pairs])
+    return pairs
+
+
 def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetime,
                   adjustments: list[ExamAdjustment] | None = None, rules=None) -> AttemptResult:
     """A new (unsaved) AttemptResult for the attempt's answers as they stand.
@@ -364,8 +423,14 @@ def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetim
     if rules is None:
         rules = db.session.execute(_RULES, {"exam_id": attempt.exam_id}).one()
     result = scoring.grade(grading_items(attempt, adjustments), rules.pass_mark, rules.partial_credit)
+    return _result_of(result, attempt.id, attempt.exam_id, attempt.user_id, reason, sequence, now)
+
+
+def _result_of(result, attempt_id: int, exam_id: int, user_id: int, reason: str, sequence: int,
+               now: datetime) -> AttemptResult:
+    """An unsaved AttemptResult row for a scoring result."""
     return AttemptResult(
-        attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=attempt.user_id, sequence=sequence,
+        attempt_id=attempt_id, exam_id=exam_id, user_id=user_id, sequence=sequence,
         score=result.score, points_awarded=result.awarded, points_possible=result.possible, passed=result.passed,
         breakdown=result.breakdown, reason=reason, graded_at=now,
         items=[[i.ref, scoring._s(i.awarded), scoring._s(i.fraction), i.chosen, i.void] for i in result.items],

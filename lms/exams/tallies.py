@@ -92,6 +92,16 @@ def record(result: AttemptResult, previous: AttemptResult | None = None) -> None
     write(result.exam_id, delta)
 
 
+def record_many(exam_id: int, pairs) -> None:
+    """record() for many (new result, superseded result or None) pairs of one exam, in one write."""
+    delta = Delta()
+    for result, previous in pairs:
+        if previous is not None:
+            delta.add(previous.score, previous.attempt_id, previous.items, -1)
+        delta.add(result.score, result.attempt_id, result.items)
+    write(exam_id, delta)
+
+
 _upserts: dict[str, tuple] = {}
 _TABLES = ((ExamItemTally, ("exam_id", "question_id", "bucket"), ("answered", "credit")),
            (ExamItemCell, ("exam_id", "score", "block", "question_id"), ("answered", "credit")),

@@ -9,11 +9,12 @@ import dataclasses
 import random
 from datetime import timedelta
 from decimal import Decimal
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from lms import clock
 from lms.exams import attempts, catalog, options
@@ -26,7 +27,7 @@ from lms.models import AttemptQuestion, Exam, ExamAttempt, Question, User, utcno
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "quizzes" / "exams" / "2026-Q4.yaml"
 
-__all__ = ["bank", "exam_factory", "answer_for", "start", "frozen_now", "REPO", "SHIPPED", "paper_of"]
+__all__ = ["bank", "statements", "exam_factory", "answer_for", "start", "frozen_now", "REPO", "SHIPPED", "paper_of"]
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +41,28 @@ def bank(app):
     with app.app_context():
         sync_banks(_guide_banks(), {})
         _db.session.commit()
+
+
+@pytest.fixture
+def statements(app):
+    """statements() -> a context manager yielding the list of SQL statements sent while it is open."""
+
+    @contextmanager
+    def counting():
+        with app.app_context():
+            engine = _db.engine
+        seen: list[str] = []
+
+        def listener(_connection, _cursor, statement, _parameters, _context, _executemany):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield seen
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+
+    return counting
 
 
 @pytest.fixture
