@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from lms import clock
+from lms.access import Relation, followed_by
 from lms.extensions import db
 from lms.models import ROLE_LABELS, User
 from lms.onboarding import service as onboarding_service
@@ -45,13 +46,14 @@ def for_role(role: str):
     if role == "manager":
         context["team"] = db.session.scalars(
             select(User)
-            .where(User.manager_id == current_user.id, User.active.is_(True))
+            .where(followed_by(current_user, Relation.MANAGER), User.active.is_(True))
             .options(selectinload(User.mentor))
             .order_by(User.employee_no)
         ).all()
     elif role == "mentor":
         context["mentees"] = db.session.scalars(
-            select(User).where(User.mentor_id == current_user.id, User.active.is_(True)).order_by(User.employee_no)
+            select(User).where(followed_by(current_user, Relation.MENTOR), User.active.is_(True))
+            .order_by(User.employee_no)
         ).all()
     elif role in ("hr", "admin"):
         context["people_count"] = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))

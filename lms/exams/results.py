@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms import question_types
-from lms.access import STAFF_ADMIN_ROLES
+from lms.access import STAFF_ADMIN_ROLES, followed_by
 from lms.exams import options
 from lms.exams.attempts import is_eligible
 from lms.question_bank.service import RepOption, RepQuestion, render_stem
@@ -189,10 +189,8 @@ class RosterRow:
 
 
 def people_in_scope(viewer: User) -> list[User]:
-    """Active people the viewer answers for: everyone for HR/admin, their team for a manager."""
-    stmt = select(User).where(User.active.is_(True)).order_by(User.team, User.employee_no)
-    if not viewer.has_role(*STAFF_ADMIN_ROLES):
-        stmt = stmt.where(User.manager_id == viewer.id)
+    """Active people the viewer answers for (lms.access.followed_by)."""
+    stmt = select(User).where(User.active.is_(True), followed_by(viewer)).order_by(User.team, User.employee_no)
     return list(db.session.scalars(stmt))
 
 

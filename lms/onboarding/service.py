@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload
 
+from lms.access import followed_by
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, User
 from lms.onboarding.program import OnboardingProgram
@@ -178,8 +179,8 @@ def own_status(
     return status, (db.session.get(Lesson, pending) if pending is not None else None)
 
 
-def people_followed_by(viewer: User, hires_since: date | None = None) -> list[User]:
-    """Active reps the viewer follows: mentees, team members, or everyone for HR/admin.
+def reps_followed_by(viewer: User, hires_since: date | None = None) -> list[User]:
+    """The active reps among the people the viewer answers for (lms.access.followed_by).
 
     `hires_since` limits the list to people hired on or after that date.
     """
@@ -189,8 +190,7 @@ def people_followed_by(viewer: User, hires_since: date | None = None) -> list[Us
         # One query for any team size: mentor and manager joined in, roles only if asked for.
         .options(joinedload(User.mentor), joinedload(User.manager), lazyload(User.role_rows))
     )
-    if not viewer.has_role("hr", "admin"):
-        stmt = stmt.where((User.manager_id == viewer.id) | (User.mentor_id == viewer.id))
+    stmt = stmt.where(followed_by(viewer))
     if hires_since is not None:
         stmt = stmt.where(User.hire_date >= hires_since)
     return list(db.session.scalars(stmt.order_by(User.employee_no)))

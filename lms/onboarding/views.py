@@ -38,7 +38,7 @@ def _team_statuses(scope: str):
     """Statuses of the people the viewer follows; recent hires unless scope is "all"."""
     today = clock.today()
     since = None if scope == "all" else today - timedelta(days=current_app.config["ONBOARDING_WINDOW_DAYS"])
-    people = service.people_followed_by(current_user, hires_since=since)
+    people = service.reps_followed_by(current_user, hires_since=since)
     return service.statuses_for(people, current_program(), today, applies_from())
 
 
