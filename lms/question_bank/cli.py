@@ -10,11 +10,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from lms.extensions import db
 from lms.question_bank import gift
 from lms.question_bank.check import clause_texts, run_check
 from lms.question_bank.loader import BANK_FILE, BankLoadError, dump_bank_file, dump_bank_meta, load_bank
 from lms.question_bank.sync import sync_banks
-from lms.extensions import db
 
 quizzes_cli = AppGroup("quizzes", help="题库：校验、同步、GIFT 导入导出")
 

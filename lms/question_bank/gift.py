@@ -262,7 +262,8 @@ def write_question(question: Question) -> str:
     """One question as a GIFT block (comment metadata, one `::name::` line, answers)."""
     tags = "".join(f" [tag:{tag.replace(']', chr(92) + ']')}]" for tag in question.tags)
     meta = {"clause": question.clause, "quote": question.quote, "points": format_decimal(question.points)}
-    meta.update({key: getattr(question, key) for key in ("dimension", "level", "unit", "reviewed") if getattr(question, key)})
+    meta.update({key: getattr(question, key) for key in ("dimension", "level", "unit", "reviewed")
+                 if getattr(question, key)})
     stem = question.stem
     head, blank, tail = stem.partition(BLANK)
     opening = f"{escape(head)}{{" if blank else f"{escape(head)} {{"

@@ -31,6 +31,7 @@ import yaml
 from lms import question_types
 from lms.question_types import QUESTION_TYPES
 from lms.question_types.base import yaml_number
+
 # The bank's values are defined with the types; `X as X` re-exports them under their old home.
 from lms.question_types.values import HUNDRED as HUNDRED
 from lms.question_types.values import WEIGHT_QUANTUM as WEIGHT_QUANTUM
@@ -215,7 +216,8 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise _YamlProblem(key_node.start_mark.line + 1, "映射的键必须是简单文本")
             if key in mapping:
-                raise _YamlProblem(key_node.start_mark.line + 1, f"键「{key}」重复（第 {mapping.key_lines[key]} 行已出现）")
+                raise _YamlProblem(key_node.start_mark.line + 1,
+                                   f"键「{key}」重复（第 {mapping.key_lines[key]} 行已出现）")
             mapping[key] = _build(loader, value_node)
             mapping.key_lines[key] = key_node.start_mark.line + 1
             if isinstance(value_node, yaml.ScalarNode):
@@ -371,7 +373,8 @@ def question_from_mapping(item: Any, line: int, collector: _Collector) -> Questi
     before = len(collector.errors)
     qid = item.get("id")
     if not isinstance(qid, str) or not ID_PATTERN.match(qid):
-        collector.add(item.key_lines.get("id", line), "编号 id 缺失或无效：只能用字母、数字、点、连字符和下划线，最长 64 位", str(qid) if qid else None)
+        collector.add(item.key_lines.get("id", line),
+                      "编号 id 缺失或无效：只能用字母、数字、点、连字符和下划线，最长 64 位", str(qid) if qid else None)
         qid = str(qid) if qid else None
 
     def err(key: str | None, message: str) -> None:

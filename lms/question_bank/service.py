@@ -66,7 +66,8 @@ def list_questions(filters: QuestionFilter) -> Select:
 def clause_ids() -> list[str]:
     """Every clause cited by a question, in guide order (1.1 < 1.2 < 1.10), for the filter."""
     clauses = db.session.scalars(select(Question.clause).distinct())
-    return sorted(clauses, key=lambda clause: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", clause)])
+    return sorted(clauses, key=lambda clause: [int(part) if part.isdigit() else part
+                                               for part in re.split(r"(\d+)", clause)])
 
 
 def get_question(key: str) -> Question | None:

@@ -19,7 +19,7 @@ from lms.question_types.numeric import Numeric
 from lms.question_types.short import ShortAnswer
 from lms.question_types.single import SingleChoice
 from lms.question_types.true_false import TrueFalse
-from lms.question_types.values import Review, RepOption
+from lms.question_types.values import RepOption, Review
 
 _TYPES: tuple[QuestionType, ...] = (SingleChoice(), MultipleChoice(), TrueFalse(), ShortAnswer(), Numeric())
 REGISTRY: dict[str, QuestionType] = {kind.key: kind for kind in _TYPES}

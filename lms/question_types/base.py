@@ -23,7 +23,14 @@ from typing import Any, ClassVar
 
 from lms.question_bank.normalise import normalise
 from lms.question_types.values import (
-    HUNDRED, ONE, ZERO, RepOption, Review, decimal_of, format_decimal, parse_number,
+    HUNDRED,
+    ONE,
+    ZERO,
+    RepOption,
+    Review,
+    decimal_of,
+    format_decimal,
+    parse_number,
 )
 
 # err(key or None, message): the loader's error reporter, which adds file, line and question id.

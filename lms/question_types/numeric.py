@@ -8,7 +8,13 @@ from decimal import Decimal
 
 from lms.question_types import gift_syntax as g
 from lms.question_types.base import (
-    InvalidAnswer, QuestionType, best_fraction, feedback_text, typed_text, weight_field, yaml_number,
+    InvalidAnswer,
+    QuestionType,
+    best_fraction,
+    feedback_text,
+    typed_text,
+    weight_field,
+    yaml_number,
 )
 from lms.question_types.values import HUNDRED, NumericAnswer, Review, decimal_of, format_decimal, jsonable, parse_number
 
@@ -26,7 +32,8 @@ class Numeric(QuestionType):
         fields = {"numeric": (), "unit": unit, "feedback_wrong": self._wrong_feedback(item, err)}
         given = [key for key in ("answer", "range", "answers") if key in item]
         if len(given) != 1:
-            err(given[1] if len(given) > 1 else None, "数值题需要且只能用以下一种写法：answer（配 tolerance）、range、answers")
+            err(given[1] if len(given) > 1 else None,
+                "数值题需要且只能用以下一种写法：answer（配 tolerance）、range、answers")
             return fields
         if "answers" in item and isinstance(item["answers"], list) and item["answers"]:
             answers = []

@@ -4,9 +4,9 @@ import json
 
 from sqlalchemy import func, select
 
-from lms.question_bank.loader import load_bank
 from lms.extensions import db as _db
 from lms.models import Question
+from lms.question_bank.loader import load_bank
 
 from .conftest import DATA
 
@@ -42,7 +42,8 @@ def test_sync_dry_run_writes_nothing_then_sync_writes(bank_runner, app):
 
 def test_sync_refuses_a_bank_that_fails_the_check(bank_runner, quizzes_dir, app):
     path = quizzes_dir / "sample" / "5.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("考核频率:每季度一次", "考核频率:每年一次"), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("考核频率:每季度一次", "考核频率:每年一次"), encoding="utf-8")
     result = bank_runner.invoke(args=["quizzes", "sync"])
     assert result.exit_code == 1 and "未写入任何数据" in result.output and "s-5.1-02" in result.output
     with app.app_context():

@@ -48,7 +48,8 @@ def test_every_construct_of_the_fixture_is_imported():
     span = named["区间"].question
     assert (span.numeric[0].value, span.numeric[0].tolerance, span.explanation) == (4, 1, "建议 3-5 分钟")
     several = named["多个数值"].question.numeric
-    assert [(a.value, a.tolerance, a.weight, a.feedback) for a in several] == [(70, 0, 100, "正确"), (69, 1, 50, "接近")]
+    assert [(a.value, a.tolerance, a.weight, a.feedback) for a in several] == [
+        (70, 0, 100, "正确"), (69, 1, 50, "接近")]
     escaped = named["转义 a:b"].question
     assert escaped.id.startswith("imp-") and escaped.stem == "公式 1 + 1 = 2 ~ 约等 # 号 {括号}\n第二行"
 

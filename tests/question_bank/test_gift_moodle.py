@@ -46,7 +46,8 @@ def test_numeric_with_feedback_for_any_other_answer(moodle):
     assert visits.type == "numeric" and [(a.value, a.tolerance, a.weight) for a in visits.numeric] == [(3, 2, 100)]
     assert visits.feedback_wrong == "太离谱了"
     kpi = _named(moodle)["KPI 占比"]
-    assert [(a.value, a.tolerance, a.weight, a.feedback) for a in kpi.numeric] == [(70, 0, 100, "正确"), (70, 5, 50, "接近")]
+    assert [(a.value, a.tolerance, a.weight, a.feedback) for a in kpi.numeric] == [
+        (70, 0, 100, "正确"), (70, 5, 50, "接近")]
     assert kpi.feedback_wrong == "差得远，请重读 7.1。"
 
 
@@ -60,7 +61,8 @@ def test_percent_and_wildcard_short_answers(moodle):
     assert [(a.text, a.weight, a.feedback) for a in frequency.accepted] == [("季度", 100, ""), ("三个月", 50, "意思对")]
     assert frequency.text_format == "plain"
     core = _named(moodle)["服务核心"]
-    assert [(a.text, a.weight, a.feedback) for a in core.accepted] == [("*客户*满意*", 100, "对"), ("*", 0, "再读 2.1。")]
+    assert [(a.text, a.weight, a.feedback) for a in core.accepted] == [
+        ("*客户*满意*", 100, "对"), ("*", 0, "再读 2.1。")]
 
 
 def test_names_are_kept_and_moodle_id_numbers_used(moodle):
@@ -100,7 +102,8 @@ def test_moodle_questions_survive_yaml_and_gift_round_trips(moodle, tmp_path):
 
 def test_an_imported_file_once_filled_in_loads_back_to_the_same_questions(moodle, tmp_path):
     # Filled in as a reviewer would (clause, quote, explanation); everything else as imported.
-    questions = [replace(item.question, clause="2.1", quote="投诉", explanation="见 2.1。") for item in moodle.questions]
+    questions = [replace(item.question, clause="2.1", quote="投诉", explanation="见 2.1。")
+                 for item in moodle.questions]
     folder = tmp_path / "moodle"
     folder.mkdir()
     (folder / "bank.yaml").write_text(dump_bank_meta("导入", ""), encoding="utf-8")

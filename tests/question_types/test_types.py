@@ -9,7 +9,8 @@ from lms.exams.scoring import Item, grade
 from lms.question_types import InvalidAnswer, RepOption
 
 D = Decimal
-NUMERIC = {"numeric": [{"value": "3", "tolerance": "0", "weight": "100"}, {"value": "3", "tolerance": "1", "weight": "50"}],
+NUMERIC = {"numeric": [{"value": "3", "tolerance": "0", "weight": "100"},
+                       {"value": "3", "tolerance": "1", "weight": "50"}],
            "unit": "分钟", "feedback_wrong": "太离谱了"}
 SHORT = {"accepted": [{"text": "*客户*满意*", "weight": "100"}, {"text": "*", "weight": "0"}]}
 
