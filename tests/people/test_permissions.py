@@ -154,3 +154,13 @@ def test_cli_reset_link_is_audited_as_a_command(app, runner, make_user):
     assert result.exit_code == 0 and "/reset/" in result.output
     (entry,) = _entries(app)
     assert entry.action == AuditAction.PASSWORD_LINK_ISSUED and entry.actor_id is None
+
+
+def test_hr_is_not_offered_actions_on_an_admin(client, auth, make_user):
+    hr, admin, rep = make_user(roles=("hr",)), make_user(roles=("admin",)), make_user()
+    auth.login(hr)
+    on_admin = client.get(f"/people/{admin.id}").get_data(as_text=True)
+    assert "生成密码设置链接" not in on_admin and "停用</button>" not in on_admin
+    on_rep = client.get(f"/people/{rep.id}").get_data(as_text=True)
+    assert "生成密码设置链接" in on_rep and "停用</button>" in on_rep
+    assert "只有系统管理员可以授予或撤销管理员角色" in client.get(f"/people/{rep.id}/edit").get_data(as_text=True)
