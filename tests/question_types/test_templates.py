@@ -29,3 +29,18 @@ def test_short_review_explains_the_wildcard_only_when_an_answer_uses_it(app):
         plain = render_template("question_types/short/review.html", question=SimpleNamespace(
             answer={"accepted": [{"text": "季度", "weight": "100", "feedback": ""}]}))
     assert "* 可代替任意几个字" in wild and "* 可代替" not in plain
+
+
+def test_options_are_labelled_by_place_never_by_their_key(app):
+    from flask import render_template_string
+
+    from lms.question_bank.service import RepQuestion
+    from lms.question_types import RepOption
+
+    rep = RepQuestion(key="1", type="multiple", type_label="多选题", stem_html="", unit="", points="2",
+                      options=(RepOption("tok9x", "乙"), RepOption("tok3q", "甲")))
+    with app.test_request_context():
+        html = render_template_string('{% from "exams/_question.html" import rep_question %}{{ rep_question(rep) }}',
+                                      rep=rep)
+    assert '<span class="option-key">A.</span> 乙' in html and '<span class="option-key">B.</span> 甲' in html
+    assert "TOK9X" not in html and 'value="tok9x"' in html
