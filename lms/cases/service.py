@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from lms.cases import search
 from lms.extensions import db
 from lms.domain import DomainError
+from lms.markdown import render_user_markdown
 from lms.models import User, utcnow
 from lms.models.cases import (
     CASE_OUTCOME_LABELS,
@@ -189,8 +190,19 @@ def _fill(version: CaseVersion, data: CaseData) -> None:
     version.tags = ",".join(data.tags)
     for name in CASE_PARTS:
         setattr(version, name, getattr(data, name))
+    version.rendered_html = render_parts(data)
     version.dimension_rows = [CaseVersionDimension(code=code, position=i) for i, code in enumerate(data.dimensions)]
     version.clause_rows = [CaseVersionClause(clause_id=clause, position=i) for i, clause in enumerate(data.clauses)]
+
+
+def render_parts(data) -> dict[str, str]:
+    """The sanitised HTML of each non-empty part of `data` (a CaseData or a CaseVersion).
+
+    Rendered here, when a version is saved, and stored: a case page then
+    shows stored HTML and never runs Markdown (migration 0008 rendered the
+    versions saved before).
+    """
+    return {name: str(render_user_markdown(text)) for name in CASE_PARTS if (text := getattr(data, name))}
 
 
 def _log(case: CaseReview, action: str, from_status: str | None, actor: User, comment: str = "") -> None:

@@ -93,7 +93,7 @@ def show_case(case_id: int):
     mine = service.current_rating(case, current_user)
     rating_form = RatingForm(data={name: str(getattr(mine, name)) for name in RATING_CRITERIA} if mine else None)
     return render_template(
-        "cases/show.html", case=case, version=version, parts=CASE_PARTS, render=render_user_markdown,
+        "cases/show.html", case=case, version=version, parts=CASE_PARTS,
         summary=service.rating_summary(case), my_rating=mine, rating_form=rating_form, comment_form=CommentForm(),
     )
 
@@ -119,7 +119,7 @@ def show_version(case_id: int, number: int):
                      and service.can_read_version(case, v, current_user)), None)
     diff = service.version_diff(previous, version)
     return render_template("cases/version.html", case=case, version=version, previous=previous, diff=diff,
-                           parts=CASE_PARTS, render=render_user_markdown)
+                           parts=CASE_PARTS)
 
 
 # --- writing ---

@@ -13,7 +13,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
+from markupsafe import Markup
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -155,6 +157,9 @@ class CaseVersion(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # Set when a manager approves this version; from then on it never changes.
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Each part's sanitised HTML, rendered once when the version is saved (lms.cases.service),
+    # so that reading a case never pays for Markdown: {"info": "<p>…</p>", …}.
+    rendered_html: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     case: Mapped[CaseReview] = relationship(back_populates="versions")
     dimension_rows: Mapped[list[CaseVersionDimension]] = relationship(
@@ -181,6 +186,10 @@ class CaseVersion(db.Model):
     def clauses(self) -> list[str]:
         """Guide clause ids, in the order the author gave."""
         return [row.clause_id for row in self.clause_rows]
+
+    def part_html(self, name: str) -> Markup:
+        """A part's stored sanitised HTML (safe to insert into a page)."""
+        return Markup((self.rendered_html or {}).get(name, ""))
 
     @property
     def tag_list(self) -> list[str]:
