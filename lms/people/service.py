@@ -71,13 +71,15 @@ def check_employee_no_free(employee_no: str, person: User | None = None) -> None
     )
 
 
-def check_role_change(actor: User | None, person: User | None, before: set[str], after: set[str]) -> None:
+def check_role_change(actor: User | None, person, before: set[str], after: set[str]) -> None:
     """Raise PersonError("roles", …) when `actor` may not change `person`'s roles from `before` to `after`.
 
     Only an administrator grants or removes admin. Someone without admin
     (HR) cannot change their own roles at all, and an administrator cannot
     remove their own admin (another administrator has to). `actor` None is
     a command run on the server (`lms users …`), which may do anything.
+    `person` is None for a new person, else anything with an `id` (a User
+    or a row of the CSV import).
     """
     if actor is None or before == after:
         return
@@ -90,17 +92,19 @@ def check_role_change(actor: User | None, person: User | None, before: set[str],
             raise PersonError("roles", "不能撤销自己的管理员角色，请由另一位系统管理员操作。")
 
 
-def check_may_set_active(actor: User | None, person: User, active: bool) -> None:
+def check_may_set_active(actor: User | None, person, active: bool, roles: set[str] | None = None) -> None:
     """Raise PersonError("active", …) when `actor` may not (de)activate `person`.
 
     Nobody deactivates themselves; only an administrator deactivates or
     reactivates an administrator. `actor` None is a command on the server.
+    `person` needs `id` and `active` (a User, or a row of the CSV import,
+    which then passes the person's `roles`).
     """
     if actor is None or person.active == active:
         return
     if person.id == actor.id and not active:
         raise PersonError("active", "不能停用自己的账号。")
-    if person.has_role("admin") and not actor.has_role("admin"):
+    if "admin" in (roles if roles is not None else person.roles) and not actor.has_role("admin"):
         raise PersonError("active", "只有系统管理员可以停用或启用管理员账号。")
 
 
@@ -163,12 +167,8 @@ def save_person(
         person.active = data.active
     _set_exemption(person, data)
     db.session.flush()
-    # A new person with the default role is not a grant; anything else is.
-    if roles_after != roles_before and (roles_before or roles_after != DEFAULT_ROLES):
-        audit.record(AuditAction.ROLES_CHANGED, actor=actor, subject=person, origin=origin,
-                     details={**_who(person), "before": sorted(roles_before), "after": sorted(roles_after)})
-    if active_before is not None and person.active != active_before:
-        _record_active(person, actor, origin)
+    record_person_change(actor, person, origin=origin, roles=(roles_before, roles_after),
+                         active=(active_before, person.active))
     return person
 
 
@@ -184,14 +184,31 @@ def _roles_after(data: PersonData, person: User | None) -> set[str]:
     return person.roles
 
 
-def _who(person: User) -> dict:
-    # Kept in the entry as they are now: the person may be renamed or renumbered later.
-    return {"employee_no": person.employee_no, "name": person.name}
+def record_person_change(
+    actor: User | None,
+    person,
+    *,
+    origin: audit.Origin | None = None,
+    roles: tuple[set[str], set[str]] | None = None,
+    active: tuple[bool | None, bool] | None = None,
+) -> None:
+    """Put a person's role change and (de)activation on the audit trail, if there was one.
 
-
-def _record_active(person: User, actor: User | None, origin: audit.Origin | None) -> None:
-    action = AuditAction.PERSON_REACTIVATED if person.active else AuditAction.PERSON_DEACTIVATED
-    audit.record(action, actor=actor, subject=person, origin=origin, details=_who(person))
+    `person` needs `id`, `employee_no` and `name` (a User, or a row of the
+    CSV import once it has an id); `roles` is (before, after) with before
+    empty for a new person, `active` (before, after) with before None for a
+    new person. A new person with only the default role is not a grant.
+    """
+    # Number and name kept as they are now: the person may be renamed or renumbered later.
+    who = {"employee_no": person.employee_no, "name": person.name}
+    if roles is not None:
+        before, after = roles
+        if before != after and (before or after != DEFAULT_ROLES):
+            audit.record(AuditAction.ROLES_CHANGED, actor=actor, subject_id=person.id, origin=origin,
+                         details={**who, "before": sorted(before), "after": sorted(after)})
+    if active is not None and active[0] is not None and active[0] != active[1]:
+        action = AuditAction.PERSON_REACTIVATED if active[1] else AuditAction.PERSON_DEACTIVATED
+        audit.record(action, actor=actor, subject_id=person.id, origin=origin, details=who)
 
 
 def _set_exemption(person: User, data: PersonData) -> None:
@@ -210,7 +227,7 @@ def set_active(person: User, active: bool, actor: User | None, origin: audit.Ori
     if person.active == active:
         return
     person.active = active
-    _record_active(person, actor, origin)
+    record_person_change(actor, person, origin=origin, active=(not active, active))
 
 
 def list_people(query: str = "", team: str = "", role: str = "", status: str = "active"):
