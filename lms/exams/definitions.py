@@ -250,7 +250,7 @@ def _when(data: dict, key: str, err) -> datetime | None:
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
     if not isinstance(value, datetime):
-        err(f"{key} 应是日期时间，如 2026-12-01 09:00（北京时间）或带时区 2026-12-01T09:00:00+08:00")
+        err(f"{key} 应是日期时间，如 2026-12-01 09:00（公司所在时区，默认北京时间）或带时区的 2026-12-01T01:00:00Z")
         return None
     return clock.from_local(value)
 
