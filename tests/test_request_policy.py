@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
+from exams.exam_support import bank, exam_factory, frozen_now, paper_of  # noqa: F401 (fixtures)
 from sqlalchemy import select
 
-from exams.exam_support import bank, exam_factory, frozen_now, paper_of  # noqa: F401 (fixtures)
 from lms.extensions import db as _db
 from lms.models import User
 from lms.request_policy import MAX_ID, json_problem, parse_id
@@ -109,7 +109,8 @@ def test_nul_in_a_form_field_is_refused_and_nothing_stored(app, client, auth, ma
 
 def test_tabs_and_newlines_in_text_still_pass(client, auth, make_user):
     auth.login(make_user(roles=("mentor",)))
-    response = client.post("/cases/preview", json={"text": "一\t二\r\n三"}, headers={"X-CSRFToken": client.csrf_token()})
+    headers = {"X-CSRFToken": client.csrf_token()}
+    response = client.post("/cases/preview", json={"text": "一\t二\r\n三"}, headers=headers)
     assert response.status_code == 200
 
 

@@ -1,6 +1,6 @@
 """Case knowledge base pages: search, read, write, review, rate, and the monthly sharing session."""
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -9,7 +9,7 @@ from lms.access import get_owned_or_404, roles_required
 from lms.cases import search, service
 from lms.cases.forms import CaseForm, CommentForm, RatingForm, SearchForm, SessionForm
 from lms.cases.service import AUTHOR_ROLES, REVIEWER_ROLES, CaseError
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.forms import options
 from lms.markdown import render_user_markdown
 from lms.models import User
@@ -176,8 +176,17 @@ def edit_case(case_id: int):
     return render_template("cases/form.html", form=form, case=case)
 
 
+def _preview_key() -> str:
+    return f"case-preview:{current_user.get_id()}"
+
+
+# Each preview renders up to PART_MAX characters; one author typing needs far fewer than this.
+PREVIEW_LIMIT = "60 per minute"
+
+
 @bp.post("/preview")
 @roles_required(*AUTHOR_ROLES)
+@limiter.limit(lambda: current_app.config.get("CASE_PREVIEW_LIMIT", PREVIEW_LIMIT), key_func=_preview_key)
 def preview_markdown():
     """Live preview: the same sanitised rendering the case page uses (JSON, CSRF header)."""
     payload = request.get_json(silent=True) or {}

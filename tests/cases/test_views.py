@@ -141,6 +141,22 @@ def test_preview_renders_with_the_sanitiser(client, auth, people):
     assert client.post("/cases/preview", json={"text": "x" * 5001}, headers=headers).status_code == 400
 
 
+def test_preview_is_rate_limited_per_author(app, client, auth, people):
+    from lms.cases.views import PREVIEW_LIMIT
+
+    allowed = int(PREVIEW_LIMIT.split()[0])
+    auth.login(people["mentor"])
+    headers = {"X-CSRFToken": client.csrf_token()}
+    for _ in range(allowed):
+        assert client.post("/cases/preview", json={"text": "好"}, headers=headers).status_code == 200
+    response = client.post("/cases/preview", json={"text": "好"}, headers=headers)
+    assert response.status_code == 429 and response.json["message"] == "尝试次数过多，请稍后再试。"
+    auth.logout()
+    auth.login(people["mentor2"])  # another author still has their own allowance
+    headers = {"X-CSRFToken": client.csrf_token()}
+    assert client.post("/cases/preview", json={"text": "好"}, headers=headers).status_code == 200
+
+
 def test_versions_and_diff_pages(client, auth, people, make_case, app):
     case_id = make_case()
     auth.login(people["mentor"])

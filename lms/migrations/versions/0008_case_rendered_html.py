@@ -11,9 +11,8 @@ Revises: 0007
 Create Date: 2026-12-01 20:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008'
 down_revision = '0007'
@@ -43,8 +42,8 @@ def _backfill(connection) -> None:
             return
         connection.execute(
             version.update().where(version.c.id == sa.bindparam('version_id')),
-            [{'version_id': row.id,
-              'rendered_html': {name: str(render_user_markdown(text)) for name in PARTS if (text := row._mapping[name])}}
+            [{'version_id': row.id, 'rendered_html': {
+                name: str(render_user_markdown(text)) for name in PARTS if (text := row._mapping[name])}}
              for row in rows],
         )
         last_id = rows[-1].id

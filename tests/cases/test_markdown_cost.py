@@ -1,0 +1,73 @@
+"""No Markdown of allowed size (one case part, PART_MAX characters) costs seconds any more.
+
+Each family below took from 0.1 s to 7.8 s (or overflowed the stack) before
+lms.markdown bounded it; the figures as measured are in the module
+docstring of lms/markdown.py. The bound asserted here is CPU time with room
+for a loaded test machine; the best of three runs is taken.
+"""
+
+import time
+
+import pytest
+
+from lms.cases.service import PART_MAX
+from lms.markdown import MAX_NESTING, render_markdown, render_user_markdown
+
+# CPU seconds one render may take here; measured worst on a shared 2-core machine: about 0.19 s.
+BOUND = 0.25
+
+
+def _fill(unit: str, tail: str = "") -> str:
+    return (unit * (PART_MAX // len(unit) + 1))[: PART_MAX - len(tail)] + tail
+
+
+FAMILIES = {
+    "[": _fill("["), "![": _fill("!["), "[ per line": _fill("[\n"), "[a](": _fill("[a]("), '[a]("': _fill('[a]("'),
+    "[x][": _fill("[x]["), "nested brackets": "[" * (PART_MAX // 2) + "]" * (PART_MAX // 2), "*[": _fill("*["),
+    "*": _fill("*"), "_": _fill("_"), "*a": _fill("*a"), "**a*": _fill("**a*"), "a*": _fill("a*"), "_[": _fill("_["),
+    ">": _fill(">"), "> ": _fill("> "), "1. ": _fill("1. "), "- ": _fill("- "), "* ": _fill("* "),
+    "8 lists a line": _fill("- " * 8 + "x\n"), "indented lists": "".join("    " * i + "- x\n" for i in range(48)),
+    "<": _fill("<"), "<a ": _fill("<a "), "<!": _fill("<!"), "<?": _fill("<?"), "</": _fill("</"),
+    "`": _fill("`"), "`a": _fill("`a"), "``` lines": _fill("```\n"), "table": "|a|b|\n|-|-|\n" + _fill("|x|y|\n")[:-12],
+    "# lines": _fill("# \n"), "setext headings": _fill("a\n=\n"), "\\": _fill("\\"), "&": _fill("&"),
+}
+
+
+def _cpu_seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        render_user_markdown(text)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_a_pathological_part_renders_within_the_bound(name):
+    text = FAMILIES[name]
+    assert len(text) <= PART_MAX
+    assert _cpu_seconds(text) < BOUND
+
+
+def test_nesting_beyond_the_limit_is_text_and_never_a_stack_overflow():
+    html = str(render_user_markdown("1. " * 1666))  # overflowed the stack: a 500
+    assert html.count("<ol>") == MAX_NESTING
+    html = str(render_user_markdown("> " * (MAX_NESTING + 3) + "x"))
+    assert html.count("<blockquote>") == MAX_NESTING and "<p>&gt; &gt; &gt; x</p>" in html
+    # up to the limit nothing changes
+    assert str(render_user_markdown("- " * MAX_NESTING + "x")).count("<ul>") == MAX_NESTING
+
+
+def test_a_dangling_less_than_renders_as_before_in_text_and_in_code():
+    assert str(render_user_markdown("a < b")) == "<p>a &lt; b</p>"
+    assert str(render_user_markdown("`a < b`")) == "<p><code>a &lt; b</code></p>"
+    assert str(render_markdown("    if a < b:\n")) == "<pre><code>if a &lt; b:\n</code></pre>"
+    assert str(render_user_markdown("<b>x</b> < y")) == "<p><b>x</b> &lt; y</p>"
+    assert "\ue000" not in str(render_user_markdown("typed \ue000 < x"))
+
+
+def test_links_still_render_and_past_the_budget_brackets_stay_text():
+    html = str(render_user_markdown("[甲](http://a.example) ![图](http://b.example/i.png) [引用]\n\n[引用]: http://c.example"))
+    assert '<a href="http://a.example"' in html and '<a href="http://c.example"' in html
+    html = str(render_user_markdown("[" * 4990 + "[链接](http://a.example)"))
+    assert html.startswith("<p>[[[") and "链接" in html
