@@ -29,10 +29,10 @@ from lms.exams import attempts, catalog, results
 from lms.exams.definitions import load_definition
 from lms.extensions import db as _db
 from lms.models import AttemptQuestion, Exam, Question, User
+from tests.conftest import TEST_PASSWORD
 
 from .exam_support import *  # noqa: F401,F403
 from .exam_support import SHIPPED
-from tests.conftest import TEST_PASSWORD
 
 PAPERS = 200
 INSIDE_WINDOW = datetime(2026, 12, 2, 2, 0)  # UTC: the shipped exam is open (12-01 09:00 – 12-21 18:00 Beijing)
@@ -120,8 +120,8 @@ def _play(exam_id: int, user_id: int, choose, chance, rng) -> tuple[Decimal, Dec
     result = attempts.finish_attempt(attempt, now, "submitted")
     _db.session.commit()
     if choose is _always_true:
-        tf = [bool((slot.question.answer or {}).get("truth")) for slot in _db.session.scalars(
-            select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)) if slot.question.type == "true_false"]
+        slots = _db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id))
+        tf = [bool((slot.question.answer or {}).get("truth")) for slot in slots if slot.question.type == "true_false"]
     assert not report.errors, report.errors
     return result.score, expected, tf
 
@@ -145,7 +145,7 @@ def test_blind_strategies_stay_near_chance_and_never_pass(app, shipped_exam):
             assert len(scores) == PAPERS
             assert max(scores) < pass_mark, f"{name} passed the exam blind"
             # 200 papers: the mean's standard error is about half a point, so 3 points is far out of chance
-            assert abs(mean(scores) - mean(expected)) < 3, f"{name} scores {mean(scores)} against chance {mean(expected)}"
+            assert abs(mean(scores) - mean(expected)) < 3, f"{name}: {mean(scores)} against chance {mean(expected)}"
             if tf:  # 正确 is right as often as 错误 in the bank the exam draws from
                 print(f"  正确 was right on {sum(tf)}/{len(tf)} true/false questions drawn")
                 assert 0.35 <= sum(tf) / len(tf) <= 0.65
@@ -154,8 +154,8 @@ def test_blind_strategies_stay_near_chance_and_never_pass(app, shipped_exam):
 
 # --- the same through the real pages ----------------------------------------------------
 
-_INPUT = re.compile(r'<input type="(radio|checkbox)" name="q-(\d+)" value="([^"]*)"[^>]*>\s*(?:<span[^>]*>[^<]*</span>)?'
-                    r'\s*([^<]*)</label>')
+_INPUT = re.compile(r'<input type="(radio|checkbox)" name="q-(\d+)" value="([^"]*)"[^>]*>'
+                    r'\s*(?:<span[^>]*>[^<]*</span>)?\s*([^<]*)</label>')
 
 
 def _paper_over_http(client, attempt_id: int) -> dict[str, list[tuple[str, str, str]]]:
