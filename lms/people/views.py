@@ -141,7 +141,7 @@ def import_people():
         return render_template("people/import.html", form=form, report=None)
     raw = form.file.data.read()
     try:
-        report = csv_import.import_people(raw, dry_run=True)
+        report = csv_import.import_people(raw, dry_run=True, actor=current_user)
     except csv_import.CsvFormatError as error:
         form.file.errors.append(str(error))
         return render_template("people/import.html", form=form, report=None)
@@ -158,7 +158,8 @@ def confirm_import():
         flash("导入未确认，请重新上传。", "error")
         return redirect(url_for("people.import_people"))
     try:
-        report = csv_import.import_people(base64.b64decode(form.payload.data), dry_run=False)
+        report = csv_import.import_people(base64.b64decode(form.payload.data), dry_run=False,
+                                          actor=current_user, origin=request_origin())
     except (csv_import.CsvFormatError, ValueError) as error:
         flash(str(error), "error")
         return redirect(url_for("people.import_people"))
