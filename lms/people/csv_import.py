@@ -15,9 +15,9 @@ import csv
 import io
 import re
 from collections import defaultdict
-from types import SimpleNamespace
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -115,7 +115,8 @@ def _map_header(header: list[str]) -> dict[str, int]:
     for index, title in enumerate(header):
         key = lookup.get(title.strip().lower())
         if key is None:
-            raise CsvFormatError(f"第 1 行：无法识别的列名「{title.strip()}」。可用列名：" + "、".join(a[1] for a in COLUMNS.values()))
+            known = "、".join(aliases[1] for aliases in COLUMNS.values())
+            raise CsvFormatError(f"第 1 行：无法识别的列名「{title.strip()}」。可用列名：{known}")
         if key in positions:
             raise CsvFormatError(f"第 1 行：列「{title.strip()}」重复。")
         positions[key] = index
