@@ -4,8 +4,8 @@ A view should never have to ask whether its input is sane. So, at the edge:
 
 - an integer in a URL (`<int:…>`) that no row can have (beyond the 32-bit
   `Integer` every id column is on PostgreSQL) does not match the route: 404;
-- a page number (`?page=`) beyond any real list is 404 too, so no
-  `db.paginate` caller can overflow OFFSET;
+- a page number (`?page=`, or a form's `page`) beyond any real list is 404
+  too, so no `db.paginate` caller can overflow OFFSET;
 - control characters (NUL and the other C0 characters; tab, CR and LF only
   where text may hold them) in the path, the query string, form fields, file
   names or JSON strings are refused with 400: PostgreSQL cannot store NUL and
@@ -141,11 +141,12 @@ def _body_problem() -> str | None:
 
 
 def _too_far_page() -> bool:
-    """`?page=` (or `per_page`) larger than any list can be: the page cannot exist."""
-    for name in ("page", "per_page"):
-        value = request.args.get(name, "")
-        if value.isdigit() and (len(value) > 6 or int(value) > MAX_PAGE):
-            return True
+    """`page` (or `per_page`), in the query or a form, larger than any list can be: the page cannot exist."""
+    for values in (request.args, request.form):
+        for name in ("page", "per_page"):
+            value = values.get(name, "")
+            if value.isdigit() and (len(value) > 6 or int(value) > MAX_PAGE):
+                return True
     return False
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from lms.cases import search
-from lms.extensions import db
 from lms.domain import DomainError
+from lms.extensions import db
 from lms.markdown import render_user_markdown
 from lms.models import User, utcnow
 from lms.models.cases import (
@@ -40,6 +40,7 @@ from lms.models.cases import (
     SharingSession,
     SharingSessionCase,
 )
+from lms.request_policy import MAX_ID
 from lms.skills import SKILL_DIMENSIONS
 
 # Limits, enforced here and mirrored in forms.py.
@@ -693,7 +694,9 @@ def save_session(data: SessionData, manager: User, session: SharingSession | Non
     case_ids = list(dict.fromkeys(data.case_ids))
     if len(case_ids) > SESSION_CASES_MAX:
         raise CaseError(f"每次最多选择 {SESSION_CASES_MAX} 个案例。", "case_ids")
-    public = set(db.session.scalars(select(CaseSearchEntry.case_id).where(CaseSearchEntry.case_id.in_(case_ids))))
+    # Only ids an id column can hold go to SQL (PostgreSQL refuses larger integers); the rest are no case.
+    possible = [case_id for case_id in case_ids if 0 < case_id <= MAX_ID]
+    public = set(db.session.scalars(select(CaseSearchEntry.case_id).where(CaseSearchEntry.case_id.in_(possible))))
     if set(case_ids) - public:
         raise CaseError("只能选择已发布的案例：" + "、".join(f"#{i}" for i in case_ids if i not in public), "case_ids")
     people = set(data.expected_ids) | set(data.attended_ids)

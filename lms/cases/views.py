@@ -346,7 +346,9 @@ def _session_form(session: SharingSession | None) -> SessionForm:
 
 
 def _save_session(form: SessionForm, session: SharingSession | None) -> SharingSession | None:
-    extra = [int(x) for x in service.parse_clauses(form.extra_case_ids.data.replace("#", "")) if x.isdigit()]
+    # A number too long for any id still reaches the service, which names it as no published case
+    # (past 30 digits it is only cut short: int() refuses more than 4,300).
+    extra = [int(x[:30]) for x in service.parse_clauses(form.extra_case_ids.data.replace("#", "")) if x.isdigit()]
     data = service.SessionData(month=form.month.data, title=form.title.data or "", held_on=form.held_on.data,
                                case_ids=list(form.case_ids.data or []) + extra,
                                expected_ids=list(form.expected_ids.data or []), attended_ids=list(form.attended_ids.data or []))

@@ -229,3 +229,12 @@ def test_xss_payloads_are_harmless_on_every_page(client, auth, people, hostile_c
     with app.app_context():
         version = app.extensions["sqlalchemy"].session.scalars(select(CaseVersion).where(CaseVersion.number == 1)).first()
         assert "<script>" in version.title  # stored as typed, escaped on output
+
+
+def test_a_session_naming_a_case_number_no_id_can_have_gets_a_message(client, auth, people, make_case):
+    auth.login(people["manager"])
+    response = client.post_form("/cases/sessions/new", {
+        "month": "2031-05", "title": "五月分享会", "extra_case_ids": "#99999999999999999999",
+        "expected_ids": [str(people["rep1"].id)], "attended_ids": [],
+    })
+    assert response.status_code == 200 and "只能选择已发布的案例：#99999999999999999999" in _text(response)
