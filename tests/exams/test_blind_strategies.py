@@ -28,7 +28,7 @@ from lms.auth.service import hash_password
 from lms.exams import attempts, catalog, results
 from lms.exams.definitions import load_definition
 from lms.extensions import db as _db
-from lms.models import AttemptQuestion, Exam, Question, User
+from lms.models import Exam, Question, User
 from tests.conftest import TEST_PASSWORD
 
 from .exam_support import *  # noqa: F401,F403
@@ -116,12 +116,11 @@ def _play(exam_id: int, user_id: int, choose, chance, rng) -> tuple[Decimal, Dec
             answers[shown.slot.id] = picked if question.type == "multiple" else picked[0]
             right = sum(1 for choice in question.choices if choice.correct) if question.type == "multiple" else 1
             expected += shown.slot.points * chance(question.type, len(options), right, None)
+        if choose is _always_true and question.type == "true_false":
+            tf.append(bool((question.answer or {}).get("truth")))
     report = attempts.save_answers(attempt, answers, now)
     result = attempts.finish_attempt(attempt, now, "submitted")
     _db.session.commit()
-    if choose is _always_true:
-        slots = _db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id))
-        tf = [bool((slot.question.answer or {}).get("truth")) for slot in slots if slot.question.type == "true_false"]
     assert not report.errors, report.errors
     return result.score, expected, tf
 
