@@ -19,7 +19,8 @@ def _filter_from(form: AuditFilterForm) -> service.AuditFilter:
     for field in (form.since, form.until):
         if field.errors:  # WTForms' own message is English
             field.errors = ["日期格式无效，应为 YYYY-MM-DD。"]
-    valid = {name: form[name].data for name in ("action", "actor", "subject", "since", "until") if not form[name].errors}
+    names = ("action", "actor", "subject", "since", "until")
+    valid = {name: form[name].data for name in names if not form[name].errors}
     return service.AuditFilter(
         action=valid.get("action") or "", actor_no=valid.get("actor") or "", subject_no=valid.get("subject") or "",
         since=valid.get("since"), until=valid.get("until"),

@@ -16,7 +16,8 @@ class NewPasswordMixin:
         "新密码", validators=[DataRequired("请输入新密码。"), Length(max=128, message="密码不能超过 128 个字符。")]
     )
     confirm = PasswordField(
-        "再次输入新密码", validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的密码不一致。")]
+        "再次输入新密码",
+        validators=[DataRequired("请再次输入新密码。"), EqualTo("new_password", "两次输入的密码不一致。")],
     )
 
 

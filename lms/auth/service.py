@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.audit import service as audit
-from lms.extensions import db
 from lms.domain import DomainError
+from lms.extensions import db
 from lms.models import AuditAction, PasswordReset, User, UserSession, utcnow
 
 
@@ -104,7 +104,9 @@ def load_session_user(token: str) -> User | None:
 def end_session(token: str) -> None:
     """Revoke one session (sign-out)."""
     db.session.execute(
-        update(UserSession).where(UserSession.token == token, UserSession.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(UserSession)
+        .where(UserSession.token == token, UserSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )
 
 
@@ -205,7 +207,9 @@ def redeem_password_reset(token: str, new_password: str) -> User:
         raise AuthError("重置链接无效、已使用或已过期，请联系管理员重新生成。")
     # Claim the link with a conditional update, so two concurrent uses cannot both win.
     claimed = db.session.execute(
-        update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None)).values(used_at=utcnow())
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
     ).rowcount
     if claimed != 1:
         raise AuthError("重置链接已被使用。")

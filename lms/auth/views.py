@@ -51,7 +51,10 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"], deduct_when=_login_failed)
 @limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=_login_key, methods=["POST"], deduct_when=_login_failed
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=_login_failed,
 )
 def login():
     """Sign in by employee number or e-mail; one answer for every failure."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, false, func, true

@@ -11,9 +11,9 @@ from lms.audit.origin import request_origin
 from lms.auth import service as auth_service
 from lms.csv_export import csv_response
 from lms.extensions import db
+from lms.forms import options
 from lms.models import User
 from lms.people import csv_import, service
-from lms.forms import options
 from lms.people.forms import ConfirmActionForm, ImportConfirmForm, ImportUploadForm, PersonFilterForm, PersonForm
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -25,7 +25,9 @@ def list_people():
     """Paginated, filterable list of people."""
     form = PersonFilterForm(request.args)
     form.team.choices = options([("", "全部团队")] + [(team, team) for team in service.team_names()])
-    stmt = service.list_people(form.q.data or "", form.team.data or "", form.role.data or "", form.status.data or "active")
+    stmt = service.list_people(
+        form.q.data or "", form.team.data or "", form.role.data or "", form.status.data or "active"
+    )
     page = db.paginate(stmt, per_page=current_app.config["PEOPLE_PER_PAGE"], error_out=False)
     return render_template("people/list.html", form=form, page=page)
 

@@ -9,7 +9,6 @@ from lms import clock
 from lms.exams import appeals, attempts
 from lms.extensions import db as _db
 from lms.models import Appeal, AuditAction, AuditEntry
-
 from tests.exams.exam_support import *  # noqa: F401,F403
 from tests.exams.exam_support import answer_for, paper_of, start
 

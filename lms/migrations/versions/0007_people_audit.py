@@ -14,9 +14,8 @@ Revises: 0006
 Create Date: 2026-12-01 20:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'
@@ -61,7 +60,8 @@ def upgrade():
     sa.Column('remote_addr', sa.String(length=64), nullable=True),
     sa.Column('user_agent', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_audit_entry_actor_id_user'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['subject_id'], ['user.id'], name=op.f('fk_audit_entry_subject_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['subject_id'], ['user.id'], name=op.f('fk_audit_entry_subject_id_user'),
+                            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
