@@ -22,6 +22,7 @@ from pathlib import Path
 from lms.question_bank.loader import BankError, BankLoadError, QuestionBank, load_banks
 from lms.question_bank.normalise import normalise_for_quote
 from lms.question_types import QUESTION_TYPES
+from lms.question_types.choices import positional_key
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 
 # --- answer distribution: the limits a bank's right answers must keep (issue 12) ---
@@ -249,16 +250,19 @@ def answer_distribution(bank: QuestionBank) -> AnswerDistribution:
     truths = Counter()
     singles = [question for question in bank.questions if question.type == "single"]
     for question in singles:
-        single.update(choice.key for choice in question.choices if choice.correct)
-        for choice in question.choices:
-            fair[choice.key] = fair.get(choice.key, Fraction(0)) + Fraction(1, len(question.choices))
+        # By place shown in the bank, not by key: a moved option keeps its key (see choices._choice_keys).
+        single.update(positional_key(place) for place, choice in enumerate(question.choices) if choice.correct)
+        for place in range(len(question.choices)):
+            key = positional_key(place)
+            fair[key] = fair.get(key, Fraction(0)) + Fraction(1, len(question.choices))
         most = max(len(choice.text) for choice in question.choices)
         picks = [choice for choice in question.choices if len(choice.text) == most]
         longest += Fraction(sum(choice.correct for choice in picks), len(picks))
         longest_fair += Fraction(1, len(question.choices))
     for question in bank.questions:
         if question.type == "multiple":
-            multiple["".join(choice.key for choice in question.choices if choice.correct)] += 1
+            multiple["".join(positional_key(place) for place, choice in enumerate(question.choices)
+                             if choice.correct)] += 1
         elif question.type == "true_false":
             truths[bool(question.truth)] += 1
     keys = sorted(fair)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -11,9 +12,37 @@ from lms.question_types import gift_syntax as g
 from lms.question_types.base import ErrorReporter, OptionType, chosen_keys, feedback_text, weight_field, yaml_number
 from lms.question_types.values import HUNDRED, ONE, WEIGHT_QUANTUM, ZERO, Choice
 
+CHOICE_KEY = re.compile(r"[a-z]")
+
+
+def positional_key(position: int) -> str:
+    """The key an option gets from its place when the bank names none: a, b, c …"""
+    return chr(ord("a") + position)
+
+
+def _choice_keys(raw: list, err: ErrorReporter) -> list[str]:
+    """Each option's key: the one written (`key: c`), else the first letter not taken, in bank order.
+
+    An option keeps its key when the bank moves it, so answers already given
+    (attempts store keys) keep pointing at the same text after a reorder.
+    """
+    written: dict[int, str] = {}
+    for index, entry in enumerate(raw):
+        if isinstance(entry, dict) and "key" in entry:
+            key = entry["key"]
+            if not isinstance(key, str) or not CHOICE_KEY.fullmatch(key):
+                err("choices", f"第 {index + 1} 个选项的 key 应是一个小写字母（a–z）")
+                continue
+            if key in written.values():
+                err("choices", f"选项 key「{key}」重复")
+                continue
+            written[index] = key
+    free = (key for key in map(positional_key, range(26)) if key not in written.values())
+    return [written.get(index) or next(free, "?") for index in range(len(raw))]
+
 
 class ChoiceType(OptionType):
-    """Options written in the bank (`choices:`), a, b, c … in bank order."""
+    """Options written in the bank (`choices:`); keys a, b, c … by place unless written (`key:`)."""
 
     bank_keys = frozenset({"choices"})
     uses_choices = True
@@ -24,15 +53,17 @@ class ChoiceType(OptionType):
             err("choices" if "choices" in item else None, "选择题至少需要 2 个选项 choices")
             return {"choices": ()}
         entries = []
+        keys = _choice_keys(raw, err)
         for index, entry in enumerate(raw):
-            key = chr(ord("a") + index)
+            key = keys[index]
             if isinstance(entry, str | int | float) and not isinstance(entry, bool):
                 entries.append((key, str(entry).strip(), False, None, ""))
                 continue
             if not isinstance(entry, dict) or not isinstance(entry.get("text"), str | int | float):
-                err("choices", f"第 {index + 1} 个选项应是文本，或含 text 的映射（text、correct、weight、feedback）")
+                err("choices", f"第 {index + 1} 个选项应是文本，"
+                               "或含 text 的映射（key、text、correct、weight、feedback）")
                 continue
-            unknown = set(entry) - {"text", "correct", "weight", "feedback"}
+            unknown = set(entry) - {"key", "text", "correct", "weight", "feedback"}
             if unknown:
                 err("choices", f"第 {index + 1} 个选项有未知的键：" + "、".join(map(str, unknown)))
             if not isinstance(entry.get("correct", False), bool):
@@ -75,8 +106,9 @@ class ChoiceType(OptionType):
         return choices
 
     def dump(self, question) -> dict:
-        def one(choice: Choice) -> dict:
-            data: dict[str, Any] = {"text": choice.text}
+        def one(position: int, choice: Choice) -> dict:
+            data: dict[str, Any] = {} if choice.key == positional_key(position) else {"key": choice.key}
+            data["text"] = choice.text
             if choice.correct:
                 data["correct"] = True
             data["weight"] = yaml_number(choice.weight)
@@ -84,7 +116,7 @@ class ChoiceType(OptionType):
                 data["feedback"] = choice.feedback
             return data
 
-        return {"choices": [one(choice) for choice in question.choices]}
+        return {"choices": [one(position, choice) for position, choice in enumerate(question.choices)]}
 
     def gift_read(self, body: str) -> dict | None:
         if body[:1] not in ("=", "~"):

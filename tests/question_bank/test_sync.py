@@ -82,3 +82,19 @@ def test_layout_only_changes_do_not_make_questions_stale(db, quizzes_dir, sample
     _sync(db, quizzes_dir, sample_texts)
     relaid = {clause: text.replace(" | ", "|").replace(",", "，") for clause, text in sample_texts.items()}
     assert _sync(db, quizzes_dir, relaid).newly_stale == []
+
+
+def test_a_reordered_option_keeps_its_key_so_given_answers_keep_their_text(db, quizzes_dir, sample_texts):
+    _sync(db, quizzes_dir, sample_texts)
+    before = {c.key: (c.id, c.text) for c in _question(db, "s-2.1-01").choices}
+    path = quizzes_dir / "sample" / "2.yaml"
+    text = path.read_text(encoding="utf-8")
+    # Move the right option (b, ≤2小时) to the front, naming the keys the options had.
+    text = text.replace("      - ≤30分钟\n      - text: ≤2小时\n", "      - key: b\n        text: ≤2小时\n", 1)
+    text = text.replace("        feedback: 一般投诉 ≤2小时响应。\n", "        feedback: 一般投诉 ≤2小时响应。\n"
+                        "      - {key: a, text: ≤30分钟}\n", 1)
+    path.write_text(text, encoding="utf-8")
+    _sync(db, quizzes_dir, sample_texts)
+    single = _question(db, "s-2.1-01")
+    assert [(c.key, c.text) for c in single.active_choices][:2] == [("b", "≤2小时"), ("a", "≤30分钟")]
+    assert {c.key: (c.id, c.text) for c in single.choices} == before  # same rows, same keys, same texts

@@ -96,3 +96,23 @@ def test_item_analysis_keys():
     assert question_types.get("single").analysis_keys(["a", "b"], ["b"], None) == (("b",), ("a", "b"))
     assert question_types.get("true_false").analysis_keys([], [], {"truth": True}) == (("true",), ("true", "false"))
     assert question_types.get("short").analysis_keys([], [], SHORT) == ((), None)
+
+
+def _choices_of(items):
+    problems = []
+    parsed = question_types.get("single").parse({"choices": items}, lambda key, message: problems.append(message))
+    return [(choice.key, choice.text) for choice in parsed["choices"]], problems
+
+
+def test_options_take_their_written_key_and_the_rest_the_first_free_letter():
+    keys, problems = _choices_of([{"key": "c", "text": "甲", "correct": True}, "乙", {"key": "a", "text": "丙"}])
+    assert keys == [("c", "甲"), ("b", "乙"), ("a", "丙")] and problems == []
+
+
+@pytest.mark.parametrize("items, message", [
+    ([{"key": "a", "text": "甲", "correct": True}, {"key": "a", "text": "乙"}], "选项 key「a」重复"),
+    ([{"key": "A", "text": "甲", "correct": True}, "乙"], "key 应是一个小写字母"),
+])
+def test_bad_option_keys_are_reported(items, message):
+    _, problems = _choices_of(items)
+    assert any(message in problem for problem in problems)
