@@ -1,7 +1,7 @@
 """Blind strategies against the shipped exam stay near chance and never pass (issue 12, §1).
 
 Each strategy answers from what a rep's browser receives only (the options as
-shown, their values and labels), never from the bank. The shipped definition
+shown, their values, labels and texts), never from the bank. The shipped definition
 (quizzes/exams/2026-Q4.yaml) draws from the shipped guide bank; 200 papers per
 strategy go through the services (the page's own `paper_questions` and
 `save_answers`), a few more through the real HTTP pages.
@@ -47,6 +47,11 @@ def _smallest_value(options, rng, kind):
     return [min(option.key for option in options)] if options else []
 
 
+def _longest(options, rng, kind):
+    """The option with the longest text (the first of equals): authors tend to qualify the right one."""
+    return [max(options, key=lambda option: len(option.text)).key] if options else []
+
+
 def _always_true(options, rng, kind):
     """正确 on true/false, otherwise the first option shown."""
     if kind == "true_false":
@@ -77,6 +82,7 @@ STRATEGIES = {
     "first option shown": (_first, _chance_first),
     "smallest value": (_smallest_value, _chance_first),
     "always 正确": (_always_true, _chance_first),
+    "longest option": (_longest, _chance_first),
     "random": (_random, _chance_random),
 }
 
