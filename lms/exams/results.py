@@ -15,7 +15,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms import question_types
+from lms import clock, question_types
 from lms.access import STAFF_ADMIN_ROLES, followed_by
 from lms.exams import options
 from lms.exams.attempts import is_eligible
@@ -274,11 +274,11 @@ def distribution_chart(stats: list[TeamStats]) -> dict:
 
 def roster_table(exam: Exam, rows: list[RosterRow]) -> tuple[list[str], list[list]]:
     """The roster's CSV header and rows; lms.csv_export writes them (BOM, formulas neutralised)."""
-    header = ["考试", "工号", "姓名", "团队", "状态", "最高分", "是否通过", "作答次数", "交卷时间（UTC）"]
+    header = ["考试", "工号", "姓名", "团队", "状态", "最高分", "是否通过", "作答次数", "评分时间"]
     table = []
     for row in rows:
         best = row.best
         table.append([exam.key, row.person.employee_no, row.person.name, row.person.team or "", row.status_label,
                       f"{best.score:f}" if best else "", ("是" if best.passed else "否") if best else "", row.attempts,
-                      best.graded_at.strftime("%Y-%m-%d %H:%M") if best else ""])
+                      clock.format_local(best.graded_at) if best else ""])  # the company's zone, like every page
     return header, table
