@@ -24,9 +24,9 @@ def _message(response) -> str:
 
 
 @pytest.mark.parametrize("url", [
-    f"/cases/{HUGE}", f"/cases/{HUGE}/versions", f"/cases/1/versions/{HUGE}", f"/cases/sessions/{HUGE}",
-    f"/people/{HUGE}", f"/people/{HUGE}/edit", f"/exams/attempts/{HUGE}", f"/cases/{MAX_ID + 1}",
-    "/cases/" + "9" * 5000,
+    f"/cases/{HUGE}", f"/cases/{HUGE}/versions", f"/cases/sessions/{HUGE}", f"/people/{HUGE}",
+    f"/people/{HUGE}/edit", f"/exams/attempts/{HUGE}",
+    f"/cases/{MAX_ID + 1}",  # fits SQLite's integer, not PostgreSQL's: a 500 there
 ])
 def test_ids_no_row_can_have_are_404(client, auth, make_user, url):
     auth.login(make_user(roles=("hr", "manager")))
@@ -73,15 +73,12 @@ def _nested(depth: int) -> str:
 @pytest.mark.parametrize("depth", [33, 100_000])
 def test_deeply_nested_json_is_a_clear_400(client, auth, make_user, depth):
     auth.login(make_user(roles=("mentor",)))
-    response = client.post("/cases/preview", data=_nested(depth), content_type="application/json",
-                           headers={"X-CSRFToken": client.csrf_token()})
+    headers = {"X-CSRFToken": client.csrf_token()}
+    response = client.post("/cases/preview", data=_nested(depth), content_type="application/json", headers=headers)
     assert response.status_code == 400 and "嵌套过深" in response.get_json()["message"]
-
-
-def test_json_at_the_depth_limit_still_reaches_the_view(client, auth, make_user):
-    auth.login(make_user(roles=("mentor",)))
+    # within the limit the view still answers
     body = {"text": "**好**", "extra": json.loads("[" * 30 + "]" * 30)}
-    response = client.post("/cases/preview", json=body, headers={"X-CSRFToken": client.csrf_token()})
+    response = client.post("/cases/preview", json=body, headers=headers)
     assert response.status_code == 200 and "<strong>好</strong>" in response.get_json()["html"]
 
 
@@ -94,8 +91,11 @@ def test_json_problem_walks_keys_values_and_depth():
 
 def test_nul_in_a_json_string_is_a_clear_400(client, auth, make_user):
     auth.login(make_user(roles=("mentor",)))
-    response = client.post("/cases/preview", json={"text": "a\x00b"}, headers={"X-CSRFToken": client.csrf_token()})
+    headers = {"X-CSRFToken": client.csrf_token()}
+    response = client.post("/cases/preview", json={"text": "a\x00b"}, headers=headers)
     assert response.status_code == 400 and "控制字符" in response.get_json()["message"]
+    # tab, CR and LF are text
+    assert client.post("/cases/preview", json={"text": "一\t二\r\n三"}, headers=headers).status_code == 200
 
 
 def test_nul_in_a_form_field_is_refused_and_nothing_stored(app, client, auth, make_user):
@@ -105,13 +105,6 @@ def test_nul_in_a_form_field_is_refused_and_nothing_stored(app, client, auth, ma
     assert response.status_code == 400 and "控制字符" in _message(response)
     with app.app_context():
         assert _db.session.scalars(select(User).where(User.email == "n@example.com")).first() is None
-
-
-def test_tabs_and_newlines_in_text_still_pass(client, auth, make_user):
-    auth.login(make_user(roles=("mentor",)))
-    headers = {"X-CSRFToken": client.csrf_token()}
-    response = client.post("/cases/preview", json={"text": "一\t二\r\n三"}, headers=headers)
-    assert response.status_code == 200
 
 
 @pytest.mark.parametrize("url", ["/cases/?q=%00", "/cases/?q=a%01b", "/people/?q=%00", "/cases/%00", "/cases/1%00",
