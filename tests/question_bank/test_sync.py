@@ -96,5 +96,6 @@ def test_a_reordered_option_keeps_its_key_so_given_answers_keep_their_text(db, q
     path.write_text(text, encoding="utf-8")
     _sync(db, quizzes_dir, sample_texts)
     single = _question(db, "s-2.1-01")
-    assert [(c.key, c.text) for c in single.active_choices][:2] == [("b", "≤2小时"), ("a", "≤30分钟")]
+    shown = sorted(single.active_choices, key=lambda choice: choice.position)
+    assert [(c.key, c.text) for c in shown][:2] == [("b", "≤2小时"), ("a", "≤30分钟")]
     assert {c.key: (c.id, c.text) for c in single.choices} == before  # same rows, same keys, same texts
