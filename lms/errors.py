@@ -4,6 +4,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.clock import CalendarUnknown
+
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理。如果页面停留过久，请刷新后重试。"),
     401: ("需要登录", "请先登录。"),
@@ -13,6 +15,7 @@ MESSAGES = {
     413: ("文件过大", "上传的内容超过了大小限制，请拆分后重试。"),
     429: ("尝试过于频繁", "尝试次数过多，请稍后再试。"),
     500: ("服务器出错", "服务器处理时出现问题，已记录。请稍后重试。"),
+    503: ("暂时无法处理", "服务暂时无法完成此操作，请稍后重试。"),
 }
 
 
@@ -35,6 +38,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         return render_error(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+
+    @app.errorhandler(CalendarUnknown)
+    def _calendar_unknown(error):
+        # A working-day count reached a year nobody configured: say so (503), never guess Monday to Friday.
+        app.logger.error("working-day calendar: %s", error)
+        return render_error(503, str(error))
 
     @app.errorhandler(HTTPException)
     def _http_error(error):

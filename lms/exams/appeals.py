@@ -48,17 +48,31 @@ def appeal_deadline(attempt: ExamAttempt) -> date | None:
     return clock.add_working_days(published, FILE_WITHIN) if published else None
 
 
+def appeal_window(attempt: ExamAttempt) -> tuple[date | None, str]:
+    """(last day to appeal, problem): the problem is the calendar's Chinese message when it cannot tell."""
+    try:
+        return appeal_deadline(attempt), ""
+    except clock.CalendarUnknown as error:
+        return None, str(error)
+
+
 def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, now: datetime) -> Appeal:
     """Record an appeal against the question at `position` of the person's finished attempt.
 
     Raises AppealError (with the form field) when the attempt is not theirs
     or not graded, the window has passed, the question is not on the paper,
-    the reason is too short, or this question was already appealed.
+    the reason is too short, this question was already appealed, or the
+    working-day calendar does not cover the days the windows need.
     """
     result = current_result(attempt)
     if attempt.user_id != user.id or result is None:
         raise AppealError("只能对自己已评分的考试提出申诉。")
-    last_day = appeal_deadline(attempt)
+    try:
+        last_day = appeal_deadline(attempt)
+        decide_by = clock.add_working_days(clock.local_date(now), DECIDE_WITHIN)
+    except clock.CalendarUnknown as error:
+        # No guessed deadline: the rep is told, and the operator must add the year's schedule.
+        raise AppealError(f"暂时无法受理申诉：{error}") from error
     if clock.local_date(now) > last_day:
         raise AppealError(f"申诉期已过：成绩公布后 {FILE_WITHIN} 个工作日内（截至 {last_day}）可以申诉。")
     slot = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
@@ -69,7 +83,7 @@ def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, no
         raise AppealError("请写明申诉理由（至少 5 个字）。", "reason")
     appeal = Appeal(attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=user.id, question_id=slot.question_id,
                     result_sequence=result.sequence, reason=reason.strip(), created_at=now,
-                    decide_by=clock.add_working_days(clock.local_date(now), DECIDE_WITHIN))
+                    decide_by=decide_by)
     try:
         with db.session.begin_nested():
             db.session.add(appeal)

@@ -211,10 +211,11 @@ def show_result(attempt_id: int):
         return redirect(url_for("exams.take_attempt", attempt_id=attempt.id))
     review = results.review_items(attempt, result) if results.answers_visible(attempt, current_user, now) else None
     person = db.session.get(User, attempt.user_id)
+    appeal_until, calendar_problem = appeals.appeal_window(attempt)
     return render_template(
         "exams/result.html", attempt=attempt, exam=attempt.exam, result=result, review=review, person=person,
         plan=remediation.plan_for(attempt.exam, person), best=results.best_result(attempt.exam, person),
-        appeals=appeals.appeals_of(attempt), appeal_until=appeals.appeal_deadline(attempt),
+        appeals=appeals.appeals_of(attempt), appeal_until=appeal_until, calendar_problem=calendar_problem,
         form=AppealForm(), own=attempt.user_id == current_user.id,
         withheld=review is None and results.review_allowed(attempt.exam, now), today=clock.local_date(now),
     )

@@ -45,3 +45,18 @@ def test_the_window_skips_national_day_and_counts_its_make_up_saturday(db, exam_
     attempt = _graded(exam, rep)
     # 国庆 10-01 … 10-07 are holidays; Saturday 10-10 is a make-up working day (调休)
     assert appeals.appeal_deadline(attempt) == date(2026, 10, 13)
+
+
+def test_a_year_the_calendar_does_not_know_is_said_not_guessed(db, exam_factory, make_user, frozen_now, client,
+                                                                auth):
+    """A result published where the 5-day window runs into an unknown year: the page says so, filing is refused."""
+    frozen_now(datetime(2030, 12, 27, 2, 0))  # chinese-calendar knows no 2030 (nor 2031)
+    exam, rep = exam_factory(), make_user()
+    attempt = _graded(exam, rep)
+    with pytest.raises(AppealError, match="暂时无法受理申诉.*2030"):
+        appeals.file_appeal(attempt, _db.session.get(User, rep.id), 1, "题干与指南不一致", clock.now())
+    auth.login(rep)
+    page = client.get(f"/exams/attempts/{attempt.id}/result")
+    assert page.status_code == 200
+    assert "申诉期限暂无法计算" in page.get_data(as_text=True) and "COMPANY_CALENDAR_YEARS" in page.get_data(
+        as_text=True)
