@@ -19,6 +19,7 @@ from lms.onboarding.program import PROGRAM_FILE, ProgramError, check_program, lo
 from lms.guidebuild.build import build_course
 from lms.guidebuild.check import check_content
 from lms.guidebuild.errors import GuideError
+from lms.tracks.check import check_tracks_file
 
 content_cli = AppGroup("content", help="课程内容：构建与校验")
 
@@ -62,8 +63,11 @@ def build_command(source: Path, out: Path | None, hints: Path | None) -> None:
 
 @content_cli.command("check", with_appcontext=False)
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def check_command(directory: Path | None) -> None:
-    """Validate a built course (front matter, clause ids, order, links, tables) and summarise it."""
+@click.option("--quizzes", type=click.Path(path_type=Path),
+              help="核对技能路径抽题规则所用的题库目录（默认：同级的 quizzes/）。")
+def check_command(directory: Path | None, quizzes: Path | None) -> None:
+    """Validate a built course (front matter, clause ids, order, links, tables), its onboarding program
+    and skill tracks (tracks.yaml, when present), and summarise them."""
     directory = directory or default_content_dir()
     try:
         report = check_content(directory)
@@ -76,7 +80,12 @@ def check_command(directory: Path | None) -> None:
         click.echo(problem, err=True)
     if problems:
         raise click.ClickException(f"入职培训计划校验未通过：{len(problems)} 处错误。")
-    click.echo(f"{directory}：{report.summary()}。")
+    tracks = check_tracks_file(directory, quizzes)  # skill tracks (content/tracks.yaml), when present
+    for problem in tracks.problems if tracks else ():
+        click.echo(problem, err=True)
+    if tracks and tracks.problems:
+        raise click.ClickException(f"技能路径校验未通过：{len(tracks.problems)} 处错误。")
+    click.echo(f"{directory}：{report.summary()}。" + (f"\n{tracks.summary}。" if tracks else ""))
 
 
 def _onboarding_problems(directory: Path) -> list[str]:

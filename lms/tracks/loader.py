@@ -413,7 +413,7 @@ def _cells(data: Located, defaults: dict, errors: _Errors) -> list[Cell] | None:
         for level, level_label in SKILL_LEVELS.items():
             key = cell_key(dimension, level)
             if level not in levels:
-                errors.add(levels.line, f"缺少等级 {level}（{level_label}）这一格", key)
+                errors.add(tracks.key_lines[dimension], f"缺少等级 {level}（{level_label}）这一格", key)
                 continue
             cell = _cell(levels[level], levels.key_lines[level], dimension, level, defaults, errors)
             if cell is not None:
@@ -525,16 +525,17 @@ def _assessment(item: Located, errors: _Errors, cell: str) -> Assessment | None:
         errors.add(_line(assessment, "scenario"), "考核场景 scenario 应为指南列出的方式之一："
                    + "、".join(f"{k}（{v}）" for k, v in SCENARIO_TYPES.items()), cell)
     task = _text(assessment, "task", "考核任务 task", errors, cell)
-    rubric = _rubric(assessment, errors, cell)
+    rubric = _rubric(assessment, _line(item, "assessment"), errors, cell)
     if rubric is None or scenario not in SCENARIO_TYPES:
         return None
     return Assessment(scenario=scenario, task=task, rubric=rubric)
 
 
-def _rubric(assessment: Located, errors: _Errors, cell: str) -> Rubric | None:
+def _rubric(assessment: Located, assessment_line: int, errors: _Errors, cell: str) -> Rubric | None:
     rubric = assessment.get("rubric")
     if not isinstance(rubric, Located):
-        errors.add(_line(assessment, "rubric"), "缺少评分表 rubric（scale、pass_threshold、criteria）", cell)
+        errors.add(assessment.key_lines.get("rubric", assessment_line),
+                   "缺少评分表 rubric（scale、pass_threshold、criteria）", cell)
         return None
     before = len(errors.errors)
     _unknown_keys(rubric, _RUBRIC_KEYS, errors, cell, "rubric 中")
