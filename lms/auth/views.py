@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.auth import service
 from lms.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from lms.extensions import db, limiter, login_manager
+from lms.forms import show_error
 
 bp = Blueprint("auth", __name__)
 
@@ -98,7 +99,7 @@ def change_password():
                 current_user, form.current_password.data, form.new_password.data, current_user.session_token
             )
         except service.AuthError as error:
-            form[error.field].errors.append(str(error))
+            show_error(form, error)
         else:
             db.session.commit()
             flash("密码已修改，其他设备上的登录已退出。", "success")
@@ -118,7 +119,7 @@ def reset_password(token: str):
             service.redeem_password_reset(token, form.new_password.data)
         except service.AuthError as error:
             db.session.rollback()
-            form.new_password.errors.append(str(error))
+            show_error(form, error)
         else:
             db.session.commit()
             flash("新密码已设置，请登录。", "success")

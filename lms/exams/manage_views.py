@@ -8,17 +8,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import clock
 from lms.access import STAFF_ADMIN_ROLES, roles_required
 from lms.audit.origin import request_origin
 from lms.csv_export import csv_response
-from lms import clock
 from lms.exams import analysis, appeals, catalog, results
 from lms.exams.errors import AppealError
 from lms.exams.forms import DecisionForm, RosterFilterForm
-from lms.question_types import QUESTION_TYPES
 from lms.extensions import db
-from lms.forms import options
+from lms.forms import options, show_error
 from lms.models import Appeal, Exam
+from lms.question_types import QUESTION_TYPES
 
 bp = Blueprint("exam_admin", __name__, url_prefix="/exams/manage")
 MANAGERS = ("manager", *STAFF_ADMIN_ROLES)
@@ -128,7 +128,7 @@ def decide_appeal(appeal_id: int):
                                           form.accepted.data or "", origin=request_origin())
         except AppealError as error:
             db.session.rollback()
-            (form[error.field].errors.append(str(error)) if error.field else flash(str(error), "error"))
+            show_error(form, error)
         else:
             db.session.commit()
             flash(f"已处理。重新评分的答卷：{count} 份。", "success")

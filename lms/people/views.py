@@ -11,7 +11,7 @@ from lms.audit.origin import request_origin
 from lms.auth import service as auth_service
 from lms.csv_export import csv_response
 from lms.extensions import db
-from lms.forms import options
+from lms.forms import options, show_error
 from lms.models import User
 from lms.people import csv_import, service
 from lms.people.forms import ConfirmActionForm, ImportConfirmForm, ImportUploadForm, PersonFilterForm, PersonForm
@@ -61,7 +61,7 @@ def _save_from_form(form: PersonForm, person=None):
         saved = service.save_person(_form_to_data(form), person, actor=current_user, origin=request_origin())
     except service.PersonError as error:
         db.session.rollback()
-        form[error.field].errors.append(str(error))
+        show_error(form, error)
         return None
     db.session.commit()
     return saved
