@@ -113,3 +113,6 @@ def _register_commands(app: Flask) -> None:
     for command in (quizzes_cli, content_cli, users_cli, dev_cli, setup_command, onboarding_cli, cases_cli,
                     exams_cli):
         app.cli.add_command(command)
+    from lms.record.cli import record_cli
+
+    app.cli.add_command(record_cli)

@@ -18,3 +18,4 @@ from lms.models.exams import (  # noqa: F401,E402
 )
 from lms.models.cases import CaseStatus, CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402
 from lms.models.audit import AUDIT_ACTION_LABELS, AuditAction, AuditEntry  # noqa: F401,E402
+from lms.models.record import FACT_KIND_LABELS, FactKind, RecordCheckpoint, RecordEntry  # noqa: F401,E402

@@ -1,0 +1,76 @@
+"""Fixtures for the ledger: facts appended and committed, tampering past the triggers, and cleanup on PostgreSQL.
+
+On PostgreSQL the suite's app fixture empties every table with DELETE after
+each test, which the ledger's trigger refuses once it holds rows; the
+autouse fixture below empties the ledger first, with its triggers disabled.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import text
+
+from lms import clock
+from lms.extensions import db as _db
+from lms.models import FactKind
+from lms.record import service
+from tests.conftest import EXTERNAL_DB
+
+
+@pytest.fixture(autouse=True)
+def _empty_ledger_after(request):
+    if not EXTERNAL_DB or "app" not in request.fixturenames:
+        yield  # in-memory SQLite: the database goes with the test; pure tests have none
+        return
+    app = request.getfixturevalue("app")
+    yield
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE record_entry DISABLE TRIGGER USER"))
+            connection.execute(text("DELETE FROM record_checkpoint"))
+            connection.execute(text("DELETE FROM record_entry"))
+            connection.execute(text("ALTER TABLE record_entry ENABLE TRIGGER USER"))
+
+
+@pytest.fixture
+def append(app):
+    """Factory: append(subject_id, n=1, kind=…, **fields) appends n facts, commits, returns their seqs."""
+    numbers = itertools.count(1)
+
+    def factory(subject_id: int, n: int = 1, kind=FactKind.EXAM_GRADED, **fields) -> list[int]:
+        seqs = []
+        with app.app_context():
+            for _ in range(n):
+                number = next(numbers)
+                entry = service.append_fact(
+                    kind, subject_id=subject_id, occurred_at=fields.get("occurred_at", clock.now()),
+                    source=fields.get("source", f"exam_attempt:{number}"),
+                    payload=fields.get("payload", {"score": number, "passed": True, "attempt": 1}),
+                    recorded_by_id=fields.get("recorded_by_id"), supersedes=fields.get("supersedes"),
+                )
+                seqs.append(entry.seq)
+            _db.session.commit()
+        return seqs
+
+    return factory
+
+
+@pytest.fixture
+def tamper(app):
+    """tamper(sql, **params): run a statement on record_entry past its append-only triggers, and commit."""
+
+    def run(sql: str, **params) -> None:
+        with app.app_context(), _db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("ALTER TABLE record_entry DISABLE TRIGGER USER"))
+                connection.execute(text(sql), params)
+                connection.execute(text("ALTER TABLE record_entry ENABLE TRIGGER USER"))
+            else:
+                connection.execute(text("DROP TRIGGER IF EXISTS record_entry_no_update"))
+                connection.execute(text("DROP TRIGGER IF EXISTS record_entry_no_delete"))
+                connection.execute(text(sql), params)
+
+    return run
