@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.extensions import db
 from lms.models.users import User, utcnow
 
+
 class CaseStatus(StrEnum):
     """A case review's workflow state (5.4): written, awaiting approval, published, archived."""
 

@@ -4,12 +4,12 @@ import json
 
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text, update
+from test_migrations import empty_database_url  # noqa: F401 (fixture)
 
 from lms import create_app
 from lms.cases import service
 from lms.extensions import db as _db
 from lms.models.cases import CaseVersion
-from test_migrations import empty_database_url  # noqa: F401 (fixture)
 from tests.cases.conftest import case_data, load, user
 
 
