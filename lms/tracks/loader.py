@@ -309,11 +309,11 @@ def load_tracks(path: str | Path, texts: dict[str, str] | None = None,
     if cells is not None:
         _check_prerequisites(cells, errors)
     if errors.errors:
-        raise TrackLoadError(errors.errors)
+        raise TrackLoadError(sorted(errors.errors, key=lambda error: error.line or 0))
     tracks = Tracks(title=title, file=str(file), cells=tuple(cells), certification=certification)
     problems = check_tracks(tracks, texts, banks)
     if problems:
-        raise TrackLoadError(problems)
+        raise TrackLoadError(sorted(problems, key=lambda error: error.line or 0))
     return tracks
 
 
@@ -322,6 +322,11 @@ def _unknown_keys(mapping: Located, allowed: set[str], errors: _Errors, cell: st
     for key in mapping:
         if key not in allowed:
             errors.add(mapping.key_lines[key], f"{where}未知的键「{key}」，可用：" + "、".join(sorted(allowed)), cell)
+
+
+def _is_key(value: Any, table: dict) -> bool:
+    """True when `value` is one of `table`'s keys (a list or mapping from YAML never is)."""
+    return isinstance(value, str) and value in table
 
 
 def _line(mapping: Located, key: str) -> int:
@@ -521,12 +526,12 @@ def _assessment(item: Located, errors: _Errors, cell: str) -> Assessment | None:
         return None
     _unknown_keys(assessment, _ASSESSMENT_KEYS, errors, cell, "assessment 中")
     scenario = assessment.get("scenario")
-    if scenario not in SCENARIO_TYPES:
+    if not _is_key(scenario, SCENARIO_TYPES):
         errors.add(_line(assessment, "scenario"), "考核场景 scenario 应为指南列出的方式之一："
                    + "、".join(f"{k}（{v}）" for k, v in SCENARIO_TYPES.items()), cell)
     task = _text(assessment, "task", "考核任务 task", errors, cell)
     rubric = _rubric(assessment, _line(item, "assessment"), errors, cell)
-    if rubric is None or scenario not in SCENARIO_TYPES:
+    if rubric is None or not _is_key(scenario, SCENARIO_TYPES):
         return None
     return Assessment(scenario=scenario, task=task, rubric=rubric)
 
@@ -589,7 +594,10 @@ def _criterion(value: Any, line: int, scores: range, errors: _Errors, cell: str)
         errors.add(_line(value, "scores"), f"评分标准「{name or key}」缺少 scores：为每个分数写一句描述", cell)
     else:
         for score in described:
-            if score not in scores:
+            if type(score) is not int:
+                errors.add(described.key_lines[score],
+                           f"评分标准「{name or key}」的分数「{score}」应写成整数（不加引号）", cell)
+            elif score not in scores:
                 errors.add(described.key_lines[score], f"评分标准「{name or key}」的分数 {score} 不在 "
                            f"{scores.start}–{scores.stop - 1} 之内", cell)
         for score in scores:
@@ -613,13 +621,13 @@ def _certification(data: Located, errors: _Errors) -> Certification | None:
     before = len(errors.errors)
     _unknown_keys(value, _CERT_KEYS, errors, where="certification 中")
     level = value.get("level")
-    if level not in SKILL_LEVELS:
+    if not _is_key(level, SKILL_LEVELS):
         errors.add(_line(value, "level"), "certification.level 应为：" + "、".join(SKILL_LEVELS))
     dimensions = value.get("dimensions", "all")
     if dimensions == "all":
         dimensions = list(SKILL_DIMENSIONS)
     if (not isinstance(dimensions, list) or not dimensions
-            or not all(d in SKILL_DIMENSIONS for d in dimensions) or len(set(dimensions)) != len(dimensions)):
+            or not all(_is_key(d, SKILL_DIMENSIONS) for d in dimensions) or len(set(dimensions)) != len(dimensions)):
         errors.add(_line(value, "dimensions"), "certification.dimensions 应为 all 或技能维度列表："
                    + "、".join(SKILL_DIMENSIONS))
         dimensions = []

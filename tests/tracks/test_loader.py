@@ -196,3 +196,21 @@ def test_malformed_yaml_names_the_line(tracks_file):
     errors = errors_of(tracks_file.path)
     assert len(errors) == 1 and errors[0].startswith(f"{tracks_file.path}:") and "YAML 格式错误" in errors[0]
     assert line == 1
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("  level: advanced", "  level: [advanced]"),
+    ("  dimensions: all", "  dimensions: [[data]]"),
+    ("        scenario: role_play", "        scenario: {a: 1}"),
+    ('scores: {1: 差, 2: 中, 3: 良, 4: 优}}', 'scores: {"1": 差, 2: 中, 3: 良, 4: 优}}'),
+    ("          - {count: 2, points: 50}", "          - {count: 2, points: 50, level: [basic]}"),
+    ("    basic:\n      clause", "    basic: 不是映射\n    x:\n      clause"),
+    ("      quiz:\n        draws:\n", "      quiz:\n        draws: 3\n        x:\n"),
+    ("          criteria:\n", "          criteria: []\n          x:\n"),
+])
+def test_wrong_shapes_are_errors_with_a_line(tracks_file, old, new):
+    line = tracks_file.replace(old, new)
+    with pytest.raises(TrackLoadError) as caught:
+        load_tracks(tracks_file.path)
+    assert caught.value.errors and all(error.line for error in caught.value.errors)
+    assert any(error.line in (line, line + 1) for error in caught.value.errors), caught.value.errors
