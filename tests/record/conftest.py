@@ -21,7 +21,7 @@ from tests.conftest import EXTERNAL_DB
 
 @pytest.fixture(autouse=True)
 def _empty_ledger_after(request):
-    if not EXTERNAL_DB or "app" not in request.fixturenames:
+    if not EXTERNAL_DB or not {"app", "shared_app"} & set(request.fixturenames):
         yield  # in-memory SQLite: the database goes with the test; pure tests have none
         return
     app = request.getfixturevalue("app")
