@@ -347,6 +347,21 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(html, **_CLEAN_OPTIONS)
 
 
+# Python-Markdown's cost grows with the number of lines (blocks) times their nesting; a
+# 5,000-character part of one-line headings or 8-deep lists cost 130-170 ms with no line
+# limit (tests/cases/measure_markdown.py). Within 200 lines every family stays under 100 ms.
+MAX_USER_LINES = 200
+
+
 def render_user_markdown(text: str) -> Markup:
-    """Render Markdown typed by a person, then sanitise it with the allow-list."""
-    return Markup(sanitize_html(_convert(text)))
+    """Render Markdown typed by a person, then sanitise it with the allow-list.
+
+    Lines past MAX_USER_LINES are shown as escaped plain text, not parsed, so
+    no input costs more than the bound (forms refuse such input first).
+    """
+    lines = (text or "").split("\n")
+    head, rest = "\n".join(lines[:MAX_USER_LINES]), lines[MAX_USER_LINES:]
+    rendered = sanitize_html(_convert(head))
+    if rest:
+        rendered += "<pre>" + html.escape("\n".join(rest)) + "</pre>"
+    return Markup(rendered)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from lms.cases import search
 from lms.domain import DomainError
 from lms.extensions import db
-from lms.markdown import render_user_markdown
+from lms.markdown import MAX_USER_LINES, render_user_markdown
 from lms.models import User, utcnow
 from lms.models.cases import (
     CASE_OUTCOME_LABELS,
@@ -46,6 +46,7 @@ from lms.skills import SKILL_DIMENSIONS
 # Limits, enforced here and mirrored in forms.py.
 TITLE_MAX = 120
 PART_MAX = 5000
+PART_MAX_LINES = MAX_USER_LINES  # what a part may hold is what renders within the time bound
 TAG_MAX = 20
 TAGS_MAX_COUNT = 10
 CLAUSES_MAX = 10
@@ -151,6 +152,8 @@ def _check_data(data: CaseData) -> None:
     for name in CASE_PARTS:
         if len(getattr(data, name)) > PART_MAX:
             raise CaseError(f"“{CASE_PART_LABELS[name]}”不能超过 {PART_MAX} 个字符。", name)
+        if getattr(data, name).count("\n") >= PART_MAX_LINES:
+            raise CaseError(f"“{CASE_PART_LABELS[name]}”不能超过 {PART_MAX_LINES} 行。", name)
 
 
 def _check_clauses(clauses: list[str]) -> None:

@@ -191,8 +191,8 @@ def preview_markdown():
     """Live preview: the same sanitised rendering the case page uses (JSON, CSRF header)."""
     payload = request.get_json(silent=True) or {}
     source = payload.get("text")
-    if not isinstance(source, str) or len(source) > service.PART_MAX:
-        return jsonify(error=f"内容应为不超过 {service.PART_MAX} 个字符的文本。"), 400
+    if not isinstance(source, str) or len(source) > service.PART_MAX or source.count("\n") >= service.PART_MAX_LINES:
+        return jsonify(error=f"内容应为不超过 {service.PART_MAX} 个字符、{service.PART_MAX_LINES} 行的文本。"), 400
     return jsonify(html=str(render_user_markdown(source)))
 
 
