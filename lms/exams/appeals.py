@@ -24,7 +24,16 @@ from lms.exams.attempts import current_result, regrade_attempts
 from lms.exams.errors import AppealError
 from lms.extensions import db
 from lms.models import (
-    Appeal, AppealDecision, AttemptQuestion, AttemptResult, AuditAction, ExamAdjustment, ExamAttempt, Question, User,
+    Appeal,
+    AppealDecision,
+    AttemptQuestion,
+    AttemptResult,
+    AttemptStatus,
+    AuditAction,
+    ExamAdjustment,
+    ExamAttempt,
+    Question,
+    User,
 )
 
 FILE_WITHIN = 5
@@ -148,7 +157,7 @@ def regrade_question(exam_id: int, question_id: int, adjustment: ExamAdjustment,
     """
     attempt_ids = list(db.session.scalars(
         select(ExamAttempt.id).join(AttemptQuestion, AttemptQuestion.attempt_id == ExamAttempt.id)
-        .where(ExamAttempt.exam_id == exam_id, ExamAttempt.status == "finished",
+        .where(ExamAttempt.exam_id == exam_id, ExamAttempt.status == AttemptStatus.FINISHED,
                AttemptQuestion.question_id == question_id).order_by(ExamAttempt.id)))
     pairs = regrade_attempts(exam_id, attempt_ids, now, adjustment_id=adjustment.id)
     db.session.flush()

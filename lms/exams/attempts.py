@@ -29,13 +29,28 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms import question_types
 from lms.exams import definitions, options, paper, scoring, tallies
 from lms.exams.errors import (
-    AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion,
+    AttemptFinished,
+    AttemptLimitReached,
+    ExamClosed,
+    ExamNotOpen,
+    NotEligible,
+    UnknownQuestion,
 )
 from lms.extensions import db
-from lms.request_policy import parse_id
 from lms.models import (
-    AttemptQuestion, AttemptResult, Exam, ExamAdjustment, ExamAttempt, Question, QuestionBank, QuestionChoice, User,
+    AttemptQuestion,
+    AttemptResult,
+    AttemptStatus,
+    Exam,
+    ExamAdjustment,
+    ExamAttempt,
+    FinishReason,
+    Question,
+    QuestionBank,
+    QuestionChoice,
+    User,
 )
+from lms.request_policy import parse_id
 
 
 @dataclass
@@ -61,7 +76,7 @@ def deadline_for(exam: Exam, started_at: datetime) -> datetime:
 
 def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
     """True while the attempt is in progress and its deadline plus grace has not passed."""
-    return attempt.status == "in_progress" and now <= attempt.deadline_at + timedelta(seconds=attempt.exam.grace_seconds)
+    return attempt.status == AttemptStatus.IN_PROGRESS and now <= attempt.deadline_at + timedelta(seconds=attempt.exam.grace_seconds)
 
 
 # Prebuilt: an exam day starts a thousand attempts within seconds (see bench_exam_day.py).
@@ -141,11 +156,11 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
         db.session.execute(_LOCK_PERSON, {"user_id": user.id})
     started = db.session.execute(_STARTED, {"exam_id": exam.id, "user_id": user.id}).all()
     for row in started:
-        if row.status == "in_progress":
+        if row.status == AttemptStatus.IN_PROGRESS:
             attempt = db.session.get(ExamAttempt, row.id)
             if accepts_answers(attempt, now):
                 return attempt
-            finish_attempt(attempt, now, "deadline")
+            finish_attempt(attempt, now, FinishReason.DEADLINE)
     if now < exam.opens_at:
         raise ExamNotOpen("考试尚未开始。")
     if now >= exam.closes_at:
@@ -156,7 +171,7 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     slots = drawn if drawn is not None else draw_paper_for(exam, rng)
     # No other start by this person can run between the count above and this INSERT (the
     # lock above); the unique attempt number stays as the database's own guard.
-    values = {"exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": "in_progress",
+    values = {"exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": AttemptStatus.IN_PROGRESS.value,
               "started_at": now, "deadline_at": deadline_for(exam, now)}
     attempt = ExamAttempt(id=db.session.execute(_NEW_ATTEMPT, values).scalar_one(), **values,
                           saved_at=None, finished_at=None, finish_reason=None)
@@ -233,7 +248,7 @@ _SLOTS = (select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type
           .join(ExamAttempt, AttemptQuestion.attempt_id == ExamAttempt.id).join(Exam, ExamAttempt.exam_id == Exam.id)
           .where(AttemptQuestion.attempt_id == bindparam("attempt_id"),
                  AttemptQuestion.id.in_(bindparam("ids", expanding=True))))
-_CLAIM = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == "in_progress",
+_CLAIM = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS,
                                   _attempts.c.deadline_at >= bindparam("cutoff"))
           .values(saved_at=bindparam("now")))
 _SAVE = (update(_slots).where(_slots.c.id == bindparam("slot_id"), _slots.c.attempt_id == bindparam("attempt"))
@@ -263,8 +278,8 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
                                           "now": now}).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
-        if attempt.status == "in_progress":
-            finish_attempt(attempt, now, "deadline")
+        if attempt.status == AttemptStatus.IN_PROGRESS:
+            finish_attempt(attempt, now, FinishReason.DEADLINE)
         raise AttemptFinished("作答时间已到或已交卷，答案未能保存；之前保存的答案已计入成绩。")
     report = SaveReport()
     changes = []
@@ -285,22 +300,22 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
     return report
 
 
-def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = "submitted") -> AttemptResult:
+def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = FinishReason.SUBMITTED) -> AttemptResult:
     """Finish and grade the attempt once; later calls (other tabs) get the same first result.
 
     A submit that arrives after the deadline plus grace is recorded as
     finished by the deadline: the answers saved in time are what count.
     """
     rules = db.session.execute(_RULES, {"exam_id": attempt.exam_id}).one()
-    if reason == "submitted" and not (attempt.status == "in_progress"
+    if reason == FinishReason.SUBMITTED and not (attempt.status == AttemptStatus.IN_PROGRESS
                                       and now <= attempt.deadline_at + timedelta(seconds=rules.grace_seconds)):
-        reason = "deadline"
+        reason = FinishReason.DEADLINE
     changed = db.session.execute(_FINISH, {"attempt_id": attempt.id, "now": now, "reason": reason}).rowcount
     if changed != 1:
         db.session.refresh(attempt)
         return current_result(attempt)
     # What the UPDATE wrote, without reloading the row (answers were saved by plain UPDATEs: not on `attempt`).
-    for name, value in (("status", "finished"), ("finished_at", now), ("finish_reason", reason)):
+    for name, value in (("status", AttemptStatus.FINISHED.value), ("finished_at", now), ("finish_reason", reason)):
         set_committed_value(attempt, name, value)
     result = grade_attempt(attempt, reason=reason, sequence=1, now=now, rules=rules)
     db.session.add(result)
@@ -310,8 +325,8 @@ def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = "submitted
 
 
 _RULES = select(Exam.grace_seconds, Exam.pass_mark, Exam.partial_credit).where(Exam.id == bindparam("exam_id"))
-_FINISH = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == "in_progress")
-           .values(status="finished", finished_at=bindparam("now"), finish_reason=bindparam("reason")))
+_FINISH = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS)
+           .values(status=AttemptStatus.FINISHED.value, finished_at=bindparam("now"), finish_reason=bindparam("reason")))
 
 
 def current_result(attempt: ExamAttempt) -> AttemptResult | None:
@@ -439,13 +454,13 @@ def _result_of(result, attempt_id: int, exam_id: int, user_id: int, reason: str,
 
 def is_overdue(attempt: ExamAttempt, now: datetime) -> bool:
     """Whether the attempt is still in progress although its deadline plus grace has passed."""
-    return attempt.status == "in_progress" and not accepts_answers(attempt, now)
+    return attempt.status == AttemptStatus.IN_PROGRESS and not accepts_answers(attempt, now)
 
 
 def finish_if_overdue(attempt: ExamAttempt, now: datetime) -> bool:
     """Lazily finish an attempt whose deadline plus grace has passed; True if it did."""
     if is_overdue(attempt, now):
-        finish_attempt(attempt, now, "deadline")
+        finish_attempt(attempt, now, FinishReason.DEADLINE)
         return True
     return False
 
@@ -456,7 +471,7 @@ def close_overdue(now: datetime) -> int:
     for exam in db.session.scalars(select(Exam)):
         cutoff = now - timedelta(seconds=exam.grace_seconds)
         for attempt in db.session.scalars(select(ExamAttempt).where(
-                ExamAttempt.exam_id == exam.id, ExamAttempt.status == "in_progress", ExamAttempt.deadline_at < cutoff)):
-            finish_attempt(attempt, now, "deadline")
+                ExamAttempt.exam_id == exam.id, ExamAttempt.status == AttemptStatus.IN_PROGRESS, ExamAttempt.deadline_at < cutoff)):
+            finish_attempt(attempt, now, FinishReason.DEADLINE)
             closed += 1
     return closed

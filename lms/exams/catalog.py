@@ -14,10 +14,10 @@ from sqlalchemy import bindparam, select
 
 from lms import clock
 from lms.exams.attempts import is_eligible
-from lms.exams.results import best_of
 from lms.exams.definitions import ExamDefinition
+from lms.exams.results import best_of
 from lms.extensions import db
-from lms.models import AttemptResult, Exam, ExamAttempt, User
+from lms.models import AttemptResult, AttemptStatus, Exam, ExamAttempt, User
 from lms.sync import SyncReport, Upsert, upsert_and_retire
 
 _FIELDS = ("title", "quarter", "opens_at", "closes_at", "time_limit_minutes", "grace_seconds", "attempts_allowed",
@@ -100,7 +100,7 @@ def exams_for(user: User, now: datetime) -> list[ExamCard]:
     for exam in exams:
         state = "upcoming" if now < exam.opens_at else "open" if now < exam.closes_at else "closed"
         tries = tuple((attempt, latest.get(attempt.id)) for attempt in mine[exam.id])
-        in_progress = next((attempt for attempt, _ in tries if attempt.status == "in_progress"), None)
+        in_progress = next((attempt for attempt, _ in tries if attempt.status == AttemptStatus.IN_PROGRESS), None)
         cards.append(ExamCard(exam, state, len(tries), in_progress, tries,
                               best_of([result for _, result in tries if result is not None])))
     return cards

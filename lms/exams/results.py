@@ -19,9 +19,9 @@ from lms import clock, question_types
 from lms.access import STAFF_ADMIN_ROLES, followed_by
 from lms.exams import options
 from lms.exams.attempts import is_eligible
-from lms.question_bank.service import RepOption, RepQuestion, render_stem
 from lms.extensions import db
-from lms.models import AttemptQuestion, AttemptResult, Exam, ExamAttempt, Question, User
+from lms.models import AttemptQuestion, AttemptResult, AttemptStatus, Exam, ExamAttempt, Question, User
+from lms.question_bank.service import RepOption, RepQuestion, render_stem
 
 STATUS_LABELS = {"not_started": "未开始", "in_progress": "作答中", "passed": "通过", "failed": "未通过"}
 BANDS = (("<60", Decimal(0), Decimal(60)), ("60–69", Decimal(60), Decimal(70)), ("70–79", Decimal(70), Decimal(80)),
@@ -212,7 +212,7 @@ def roster(exam: Exam, viewer: User) -> list[RosterRow]:
             status = "passed" if best.passed else "failed"
         else:
             status = "in_progress" if mine else "not_started"
-        if any(a.status == "in_progress" for a in mine) and (best is None or not best.passed):
+        if any(a.status == AttemptStatus.IN_PROGRESS for a in mine) and (best is None or not best.passed):
             status = "in_progress"
         rows.append(RosterRow(person, status, best, len(mine)))
     return rows

@@ -11,14 +11,14 @@ import math
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.access import can_view_person
 from lms import clock
+from lms.access import can_view_person
+from lms.database import begin_settling, end_read, reads_first, settles_state
 from lms.exams import appeals, attempts, catalog, remediation, results
 from lms.exams.errors import AppealError, AttemptFinished, ExamError, UnknownQuestion
 from lms.exams.forms import AppealForm, ConfirmForm, answers_from_form
-from lms.database import begin_settling, end_read, reads_first, settles_state
 from lms.extensions import db
-from lms.models import ExamAttempt, User
+from lms.models import AttemptStatus, ExamAttempt, FinishReason, User
 
 bp = Blueprint("exams", __name__, url_prefix="/exams")
 
@@ -100,8 +100,8 @@ def take_attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     now = clock.now()
     _settle_overdue([attempt], now)
-    if attempt.status != "in_progress":
-        flash("作答时间已到，试卷已自动提交。" if attempt.finish_reason == "deadline" else "本次作答已交卷。", "info")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        flash("作答时间已到，试卷已自动提交。" if attempt.finish_reason == FinishReason.DEADLINE else "本次作答已交卷。", "info")
         return redirect(url_for("exams.show_result", attempt_id=attempt.id))
     total = len(attempt.questions)
     pages = max(1, math.ceil(total / _page_size()))
@@ -179,7 +179,7 @@ def summary(attempt_id: int):
     """Before submitting: which questions are still unanswered, with links to their pages."""
     attempt = _own_attempt(attempt_id)
     _settle_overdue([attempt], clock.now())
-    if attempt.status != "in_progress":
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         return redirect(url_for("exams.show_result", attempt_id=attempt.id))
     unanswered = [(slot.position, (slot.position - 1) // _page_size() + 1) for slot in attempt.questions if not slot.response]
     return render_template("exams/summary.html", attempt=attempt, exam=attempt.exam, unanswered=unanswered,
@@ -193,7 +193,7 @@ def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    attempts.finish_attempt(attempt, clock.now(), "submitted")
+    attempts.finish_attempt(attempt, clock.now(), FinishReason.SUBMITTED)
     db.session.commit()
     return redirect(url_for("exams.show_result", attempt_id=attempt.id))
 
