@@ -13,34 +13,30 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from lms import clock
+from lms.extensions import db
+from lms.models import Question, QuestionBank, QuestionChoice
 from lms.question_bank import loader
 from lms.question_bank.normalise import normalise_for_quote
-from lms.extensions import db
-from lms.models import Question, QuestionBank, QuestionChoice, utcnow
+from lms.sync import SyncReport, Upsert, upsert_and_retire
 
 
 @dataclass
-class SyncReport:
-    """What a sync did (or, on a dry run, would do), by question id."""
+class BankSyncReport(SyncReport):
+    """What a bank sync did, by question id; plus stale questions and each bank's fate."""
 
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)
+    noun: str = "题"
     newly_stale: list[str] = field(default_factory=list)
     stale_total: int = 0
     banks: dict[str, str] = field(default_factory=dict)  # bank name -> created/updated/unchanged/retired
 
     @property
     def summary(self) -> str:
-        return (f"新增 {len(self.created)} 题，更新 {len(self.updated)} 题，未变 {len(self.unchanged)} 题，"
-                f"停用 {len(self.retired)} 题；待复核（条款已变） {self.stale_total} 题"
+        return (super().summary + f"；待复核（条款已变） {self.stale_total} 题"
                 + (f"，其中本次新增 {len(self.newly_stale)} 题" if self.newly_stale else ""))
 
     def as_dict(self) -> dict:
-        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
-                "retired": len(self.retired), "stale": self.stale_total, "newly_stale": self.newly_stale,
-                "banks": self.banks}
+        return {**super().as_dict(), "stale": self.stale_total, "newly_stale": self.newly_stale, "banks": self.banks}
 
 
 def clause_hash(text: str) -> str:
@@ -57,26 +53,35 @@ def sync_banks(banks: list[loader.QuestionBank], clause_texts: Mapping[str, str]
     change to its content, `reviewed` included) counts as reviewing it.
     Flushes, never commits.
     """
-    report = SyncReport()
-    now = utcnow()
+    report = BankSyncReport()
+    now = clock.now()
     hashes = {clause: clause_hash(text) for clause, text in clause_texts.items()}
-    existing_banks = {bank.name: bank for bank in db.session.scalars(select(QuestionBank))}
+    bank_rows = _sync_bank_rows(banks, now, report)
     existing = {question.key: question for question in db.session.scalars(select(Question))}
-    seen: set[str] = set()
-    for bank in banks:
-        row = _upsert_bank(bank, existing_banks.get(bank.name), now, report)
-        for position, question in enumerate(bank.questions):
-            seen.add(question.id)
-            _upsert_question(question, row, position, existing.get(question.id), hashes.get(question.clause), now, report)
-    names = {bank.name for bank in banks}
-    for name, row in existing_banks.items():
-        if name not in names and row.retired_at is None:
-            row.retired_at = now
-            report.banks[name] = "retired"
-    for key, row in existing.items():
-        if key not in seen and row.retired_at is None:
-            row.retired_at = now
-            report.retired.append(key)
+    incoming = ((question.id, (question, bank_rows[bank.name], position))
+                for bank in banks for position, question in enumerate(bank.questions))
+
+    def keep(row: Question, item) -> None:
+        question, bank_row, position = item
+        row.bank, row.position, row.source_file = bank_row, position, _file_name(question)
+        current = hashes.get(question.clause)
+        if current and row.clause_hash != current and not row.stale:
+            row.stale = True
+            report.newly_stale.append(question.id)
+
+    def create(key: str, item) -> None:
+        row = Question(key=key, created_at=now)
+        db.session.add(row)
+        write(row, item)
+
+    def write(row: Question, item) -> None:
+        question, bank_row, position = item
+        _write_question(row, question, bank_row, position, hashes.get(question.clause), now)
+
+    how = Upsert(unchanged=lambda row, item: row.content_hash == item[0].content_hash, create=create, update=write,
+                 retire=lambda row: setattr(row, "retired_at", now), is_retired=lambda row: row.retired_at is not None,
+                 restore=lambda row: setattr(row, "retired_at", None), keep=keep)
+    upsert_and_retire(existing, incoming, how, report)
     db.session.flush()
     report.stale_total = db.session.scalar(
         select(db.func.count()).select_from(Question).where(Question.stale.is_(True), Question.retired_at.is_(None))
@@ -84,37 +89,32 @@ def sync_banks(banks: list[loader.QuestionBank], clause_texts: Mapping[str, str]
     return report
 
 
-def _upsert_bank(bank: loader.QuestionBank, row: QuestionBank | None, now, report: SyncReport) -> QuestionBank:
-    if row is None:
-        row = QuestionBank(name=bank.name, created_at=now)
-        db.session.add(row)
-        report.banks[bank.name] = "created"
-    elif row.content_hash == bank.content_hash and row.retired_at is None:
-        report.banks[bank.name] = "unchanged"
-        return row
-    else:
-        report.banks[bank.name] = "updated"
-    row.title, row.description, row.content_hash = bank.title, bank.description, bank.content_hash
-    row.updated_at, row.retired_at = now, None
+def _sync_bank_rows(banks: list[loader.QuestionBank], now, report: BankSyncReport) -> dict[str, QuestionBank]:
+    """Upsert and retire the bank rows; note each bank's fate in `report.banks`; return rows by name."""
+    existing = {bank.name: bank for bank in db.session.scalars(select(QuestionBank))}
+    rows = dict(existing)
+
+    def create(name: str, bank: loader.QuestionBank) -> None:
+        rows[name] = QuestionBank(name=name, created_at=now)
+        db.session.add(rows[name])
+        write(rows[name], bank)
+
+    def write(row: QuestionBank, bank: loader.QuestionBank) -> None:
+        row.title, row.description, row.content_hash = bank.title, bank.description, bank.content_hash
+        row.updated_at = now
+
+    how = Upsert(unchanged=lambda row, bank: row.content_hash == bank.content_hash, create=create, update=write,
+                 retire=lambda row: setattr(row, "retired_at", now), is_retired=lambda row: row.retired_at is not None,
+                 restore=lambda row: setattr(row, "retired_at", None))
+    fate = upsert_and_retire(existing, ((bank.name, bank) for bank in banks), how, SyncReport(noun="个题库"))
+    for state in ("created", "updated", "unchanged", "retired"):
+        report.banks.update(dict.fromkeys(getattr(fate, state), state))
     db.session.flush()
-    return row
+    return rows
 
 
-def _upsert_question(question: loader.Question, bank: QuestionBank, position: int, row: Question | None,
-                     current_clause_hash: str | None, now, report: SyncReport) -> None:
-    if row is not None and row.content_hash == question.content_hash and row.retired_at is None:
-        row.bank, row.position, row.source_file = bank, position, _file_name(question)
-        report.unchanged.append(question.id)
-        if current_clause_hash and row.clause_hash != current_clause_hash and not row.stale:
-            row.stale = True
-            report.newly_stale.append(question.id)
-        return
-    if row is None:
-        row = Question(key=question.id, created_at=now)
-        db.session.add(row)
-        report.created.append(question.id)
-    else:
-        report.updated.append(question.id)
+def _write_question(row: Question, question: loader.Question, bank: QuestionBank, position: int,
+                    current_clause_hash: str | None, now) -> None:
     row.bank, row.position, row.source_file = bank, position, _file_name(question)
     row.type, row.stem, row.text_format = question.type, question.stem, question.text_format
     row.points, row.clause, row.chapter = question.points, question.clause, question.chapter
@@ -124,7 +124,7 @@ def _upsert_question(question: loader.Question, bank: QuestionBank, position: in
     row.content_hash = question.content_hash
     # Written or edited now: reviewed against the clause as it reads today.
     row.clause_hash, row.stale = current_clause_hash, False
-    row.updated_at, row.retired_at = now, None
+    row.updated_at = now
     _sync_choices(row, question.choices, now)
 
 
