@@ -39,6 +39,7 @@ GENESIS = "0" * 64
 """The `prev_hash` of the first entry."""
 
 MAX_SAFE_INTEGER = 2**53 - 1
+TIME_LENGTH = len("2026-12-01T08:30:00.000000Z")
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 
@@ -51,6 +52,8 @@ def format_time(moment: datetime) -> str:
     """A naive UTC datetime as the ledger writes it: always microseconds, always ``Z``."""
     if moment.tzinfo is not None:
         raise NotCanonical(f"时间必须是无时区的 UTC 时间（lms.clock.now() 的形式），收到 {moment.isoformat()}")
+    if not 1000 <= moment.year <= 9999:
+        raise NotCanonical(f"年份超出 1000–9999：{moment.isoformat()}")
     return moment.isoformat(timespec="microseconds") + "Z"
 
 
@@ -140,21 +143,26 @@ def entry_document(fields: EntryFields) -> dict:
 _dumps_text = _ENCODER.encode
 
 
-def entry_bytes(seq, subject_id, kind, occurred_at, recorded_at, recorded_by, source, payload, supersedes,
-                backfilled, prev_hash) -> bytes:
-    """The canonical bytes of one entry, built directly from stored values (the fast path `lms record verify` runs).
+def entry_bytes(seq, subject_id, kind, occurred_at: str, recorded_at: str, recorded_by, source, payload: str,
+                supersedes, backfilled, prev_hash: str) -> bytes:
+    """The canonical bytes of one entry from its stored values, times already written by `format_time`.
 
-    It spells out `canonical_json(entry_document(...))` field by field, keys
-    already in order and the payload's stored canonical text copied as is,
-    because re-parsing and re-encoding every payload would cost most of a
-    million-entry walk. tests/record/test_hashing.py checks that both forms
-    give the same bytes.
+    This is the fast path `lms record verify` runs a million times: it spells
+    out `canonical_json(entry_document(...))` field by field, keys already in
+    order, the payload's stored canonical text copied as is (re-parsing and
+    re-encoding every payload would cost most of the walk), and the times as
+    the database formats them (`service._time_text`). tests/record/test_hashing.py
+    checks that both forms give the same bytes. Copying stored text stays
+    unambiguous because every other field has one spelling without a bare
+    quote: strings are JSON-escaped, numbers are ints, hashes hex, and a time
+    is refused unless it is exactly 27 characters without a quote.
     """
+    if len(occurred_at) != TIME_LENGTH or len(recorded_at) != TIME_LENGTH or '"' in occurred_at + recorded_at:
+        raise NotCanonical(f"时间的存储形式不对：{occurred_at!r}、{recorded_at!r}")
     return (
         f'{{"backfilled":{"true" if backfilled else "false"},"kind":{_dumps_text(kind)},'
-        f'"occurred_at":"{format_time(occurred_at)}","payload":{payload},"prev_hash":"{prev_hash}",'
-        f'"recorded_at":"{format_time(recorded_at)}",'
-        f'"recorded_by":{"null" if recorded_by is None else int(recorded_by)},'
+        f'"occurred_at":"{occurred_at}","payload":{payload},"prev_hash":"{prev_hash}",'
+        f'"recorded_at":"{recorded_at}","recorded_by":{"null" if recorded_by is None else int(recorded_by)},'
         f'"seq":{int(seq)},"source":{_dumps_text(source)},"subject_id":{int(subject_id)},'
         f'"supersedes":{"null" if supersedes is None else int(supersedes)}}}'
     ).encode()
@@ -163,7 +171,8 @@ def entry_bytes(seq, subject_id, kind, occurred_at, recorded_at, recorded_by, so
 def entry_hash(fields: EntryFields) -> str:
     """The hex sha256 of an entry's canonical bytes."""
     return hashlib.sha256(entry_bytes(
-        fields.seq, fields.subject_id, fields.kind, fields.occurred_at, fields.recorded_at, fields.recorded_by,
+        fields.seq, fields.subject_id, fields.kind, format_time(fields.occurred_at), format_time(fields.recorded_at),
+        fields.recorded_by,
         fields.source, fields.payload, fields.supersedes, fields.backfilled, fields.prev_hash,
     )).hexdigest()
 

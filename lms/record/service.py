@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import String, bindparam, func, select, text, type_coerce
 
 from lms import clock
 from lms.domain import DomainError
@@ -157,18 +157,21 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
     not). With `remember_seq`, the report also gives that entry's hash (the
     genesis value for 0), for `check_against`. Only reads.
     """
+    connection = db.session.connection()  # Core rows: the ORM's result machinery cost a third of the walk
+    dialect = connection.dialect.name
     columns = (
-        RecordEntry.seq, RecordEntry.subject_id, RecordEntry.kind, RecordEntry.occurred_at,
-        RecordEntry.recorded_at, RecordEntry.recorded_by_id, RecordEntry.source, RecordEntry.payload,
-        RecordEntry.supersedes_seq, RecordEntry.backfilled, RecordEntry.prev_hash, RecordEntry.hash,
+        RecordEntry.seq, RecordEntry.subject_id, RecordEntry.kind, _time_text(RecordEntry.occurred_at, dialect),
+        _time_text(RecordEntry.recorded_at, dialect), RecordEntry.recorded_by_id, RecordEntry.source,
+        RecordEntry.payload, RecordEntry.supersedes_seq, RecordEntry.backfilled, RecordEntry.prev_hash,
+        RecordEntry.hash,
     )
     # Keyset pages: each query starts from an index seek, however far the walk has come.
     stmt = select(*columns).where(RecordEntry.seq > bindparam("after")).order_by(RecordEntry.seq).limit(batch_size)
-    session, sha256, entry_bytes = db.session, hashlib.sha256, hashing.entry_bytes
+    sha256, entry_bytes = hashlib.sha256, hashing.entry_bytes
     expected, prev = 1, hashing.GENESIS
     remembered = hashing.GENESIS if remember_seq == 0 else None
     while True:
-        rows = session.execute(stmt, {"after": expected - 1}).all()
+        rows = connection.execute(stmt, {"after": expected - 1}).all()
         for (seq, subject_id, kind, occurred_at, recorded_at, recorded_by, source, payload, supersedes, backfilled,
              prev_hash, stored_hash) in rows:
             problem = None
@@ -178,9 +181,14 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
             elif prev_hash != prev:
                 problem = (f"prev_hash 与第 {seq - 1} 条的哈希不符：第 {seq - 1} 条连同哈希被改写过，"
                            "或本条的 prev_hash 被改动")
-            elif sha256(entry_bytes(seq, subject_id, kind, occurred_at, recorded_at, recorded_by, source, payload,
-                                    supersedes, backfilled, prev_hash)).hexdigest() != stored_hash:
-                problem = "内容与哈希不符：本条在写入后被改动过"
+            else:
+                try:
+                    computed = sha256(entry_bytes(seq, subject_id, kind, occurred_at, recorded_at, recorded_by,
+                                                  source, payload, supersedes, backfilled, prev_hash)).hexdigest()
+                except hashing.NotCanonical as error:
+                    computed = str(error)
+                if computed != stored_hash:
+                    problem = "内容与哈希不符：本条在写入后被改动过"
             if problem:
                 return ChainReport(expected - 1, prev, Break(seq, problem), remembered)
             if seq == remember_seq:
@@ -188,6 +196,21 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
             expected, prev = seq + 1, stored_hash
         if len(rows) < batch_size:
             return ChainReport(expected - 1, prev, None, remembered)
+
+
+def _time_text(column, dialect: str):
+    """`column` (naive UTC) written as `hashing.format_time` writes it, by the database.
+
+    Formatting in SQL spares the walk parsing and re-formatting two datetimes
+    per entry, about a fifth of its time on SQLite (measured on a million
+    entries, see the README). SQLite holds SQLAlchemy's text
+    ``2026-12-01 08:30:00.000000``, always with microseconds.
+    """
+    if dialect == "postgresql":
+        return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+    if dialect == "sqlite":
+        return type_coerce(func.replace(type_coerce(column, String), " ", "T"), String) + "Z"
+    raise NotImplementedError(f"lms record verify supports SQLite and PostgreSQL, not {dialect}")
 
 
 def take_checkpoint(report: ChainReport, secret: str | bytes) -> tuple[RecordCheckpoint, dict]:

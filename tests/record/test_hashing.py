@@ -57,7 +57,9 @@ def _fields(**changes) -> hashing.EntryFields:
 def test_fast_entry_bytes_equal_the_canonical_json_of_the_whole_entry(changes):
     fields = _fields(**changes)
     slow = hashing.canonical_json(hashing.entry_document(fields)).encode()
-    assert hashing.entry_bytes(*(getattr(fields, name) for name in fields.__dataclass_fields__)) == slow
+    stored = [getattr(fields, name) for name in fields.__dataclass_fields__]
+    stored[3:5] = hashing.format_time(fields.occurred_at), hashing.format_time(fields.recorded_at)
+    assert hashing.entry_bytes(*stored) == slow
     assert hashing.entry_hash(fields) == hashlib.sha256(slow).hexdigest()
 
 

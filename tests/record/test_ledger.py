@@ -140,3 +140,11 @@ def test_times_keep_their_microseconds_through_the_database(db, person, append):
     append(person.id, occurred_at=moment)
     append(person.id, occurred_at=moment + timedelta(microseconds=1))
     assert service.verify_chain().ok
+
+
+@pytest.mark.parametrize("stored", ["2026-12-01 08:30:00", "2026-12-01 08:30:00.000000"])
+def test_a_time_rewritten_in_another_form_is_named(db, person, append, tamper, stored):
+    append(person.id, n=3, occurred_at=datetime(2026, 12, 1, 8, 30, 0, 1))
+    tamper("UPDATE record_entry SET occurred_at = :stored WHERE seq = 2", stored=stored)
+    report = service.verify_chain()
+    assert report.broken.seq == 2 and "内容与哈希不符" in report.broken.problem
