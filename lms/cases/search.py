@@ -20,11 +20,29 @@ import time
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import ARRAY, DDL, Integer, Select, Text, and_, bindparam, cast, column, delete, event, func, literal, or_, select, table, text
+from sqlalchemy import (
+    ARRAY,
+    DDL,
+    Integer,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    column,
+    delete,
+    event,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
-from lms.models.cases import CaseSearchEntry, CaseVersion
+from lms.models.cases import CaseSearchEntry, CaseStatus, CaseVersion
 
 MIN_CJK_TERM = 2
 MAX_TERMS = 8
@@ -166,7 +184,7 @@ def rebuild_index(session: Session) -> int:
     rows = session.execute(
         select(CaseReview.id, CaseVersion)
         .join(CaseVersion, and_(CaseVersion.case_id == CaseReview.id, CaseVersion.number == CaseReview.published_number))
-        .where(CaseReview.status != "archived")
+        .where(CaseReview.status != CaseStatus.ARCHIVED)
         .order_by(CaseReview.published_at, CaseReview.id)
     ).all()
     for case_id, version in rows:

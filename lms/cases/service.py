@@ -32,6 +32,7 @@ from lms.models.cases import (
     CaseRating,
     CaseReview,
     CaseSearchEntry,
+    CaseStatus,
     CaseTransition,
     CaseVersion,
     CaseVersionClause,
@@ -221,7 +222,7 @@ def create_case(data: CaseData, author: User) -> CaseReview:
     if not author.has_role(*AUTHOR_ROLES):
         raise CaseError("只有导师和主管可以撰写案例。")
     _check_data(data)
-    case = CaseReview(author_id=author.id, status="draft")
+    case = CaseReview(author_id=author.id, status=CaseStatus.DRAFT.value)
     version = CaseVersion(number=1, created_by_id=author.id)
     _fill(version, data)
     case.versions.append(version)
@@ -239,17 +240,17 @@ def update_case(case: CaseReview, data: CaseData, editor: User) -> CaseVersion:
     """
     if case.author_id != editor.id:
         raise CaseError("只能修改自己撰写的案例。")
-    if case.status == "submitted":
+    if case.status == CaseStatus.SUBMITTED:
         raise CaseError("案例正在审核中，审核完成前不能修改。")
-    if case.status == "archived":
+    if case.status == CaseStatus.ARCHIVED:
         raise CaseError("案例已归档，不能修改。")
     _check_data(data)
-    if case.status == "published":
+    if case.status == CaseStatus.PUBLISHED:
         version = CaseVersion(number=case.latest.number + 1, created_by_id=editor.id)
         _fill(version, data)
         case.versions.append(version)
-        case.status = "draft"
-        _log(case, "revise", "published", editor)
+        case.status = CaseStatus.DRAFT.value
+        _log(case, "revise", CaseStatus.PUBLISHED.value, editor)
     else:
         version = case.latest
         _fill(version, data)
@@ -262,19 +263,19 @@ def submit_case(case: CaseReview, author: User) -> None:
     """Send a draft to the managers for review. Raises CaseError if incomplete."""
     if case.author_id != author.id:
         raise CaseError("只能提交自己撰写的案例。")
-    if case.status != "draft":
+    if case.status != CaseStatus.DRAFT:
         raise CaseError("只有草稿可以提交审核。")
     _check_complete(case.latest)
     _check_data(_data_of(case.latest))
-    case.status = "submitted"
-    _log(case, "submit", "draft", author)
+    case.status = CaseStatus.SUBMITTED.value
+    _log(case, "submit", CaseStatus.DRAFT.value, author)
     db.session.flush()
 
 
 def _check_reviewer(case: CaseReview, reviewer: User) -> None:
     if not reviewer.has_role(*REVIEWER_ROLES):
         raise CaseError("只有销售主管可以审核案例。")
-    if case.status != "submitted":
+    if case.status != CaseStatus.SUBMITTED:
         raise CaseError("该案例不在待审核状态。")
     if case.author_id == reviewer.id:
         raise CaseError("不能审核自己撰写的案例，请由其他主管审核。")
@@ -290,8 +291,8 @@ def approve_case(case: CaseReview, reviewer: User, comment: str = "") -> None:
     case.published_number = version.number
     case.first_published_at = case.first_published_at or now
     case.published_at = now
-    case.status = "published"
-    _log(case, "approve", "submitted", reviewer, comment.strip())
+    case.status = CaseStatus.PUBLISHED.value
+    _log(case, "approve", CaseStatus.SUBMITTED.value, reviewer, comment.strip())
     db.session.flush()
     search.index_version(db.session, case.id, version)
 
@@ -300,8 +301,8 @@ def send_back_case(case: CaseReview, reviewer: User, comment: str) -> None:
     """Return a submitted case to its author as a draft, with a required comment."""
     _check_reviewer(case, reviewer)
     _check_comment(comment, required=True)
-    case.status = "draft"
-    _log(case, "send_back", "submitted", reviewer, comment.strip())
+    case.status = CaseStatus.DRAFT.value
+    _log(case, "send_back", CaseStatus.SUBMITTED.value, reviewer, comment.strip())
     db.session.flush()
 
 
@@ -309,11 +310,11 @@ def archive_case(case: CaseReview, user: User, comment: str = "") -> None:
     """Archive a case (its author or a manager): it leaves search and lesson pages."""
     if case.author_id != user.id and not user.has_role(*REVIEWER_ROLES):
         raise CaseError("只有作者或销售主管可以归档案例。")
-    if case.status == "archived":
+    if case.status == CaseStatus.ARCHIVED:
         raise CaseError("案例已归档。")
     _check_comment(comment, required=False)
     previous = case.status
-    case.status = "archived"
+    case.status = CaseStatus.ARCHIVED.value
     case.archived_at = utcnow()
     _log(case, "archive", previous, user, comment.strip())
     search.unindex_case(db.session, case.id)
@@ -364,7 +365,7 @@ def my_cases(author: User):
 
 def review_queue():
     """A select() of the cases waiting for a manager, oldest first."""
-    return select(CaseReview).where(CaseReview.status == "submitted").order_by(CaseReview.updated_at, CaseReview.id)
+    return select(CaseReview).where(CaseReview.status == CaseStatus.SUBMITTED).order_by(CaseReview.updated_at, CaseReview.id)
 
 
 @dataclass(frozen=True)

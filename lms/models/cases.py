@@ -125,13 +125,13 @@ class CaseReview(db.Model):
     @property
     def is_public(self) -> bool:
         """Readable by every colleague: published once and not archived."""
-        return self.published_number is not None and self.status != "archived"
+        return self.published_number is not None and self.status != CaseStatus.ARCHIVED
 
     @property
     def status_label(self) -> str:
         """The state in Chinese; a published case under revision says so."""
         label = CASE_STATUS_LABELS[self.status]
-        if self.published_number is not None and self.status in ("draft", "submitted"):
+        if self.published_number is not None and self.status in (CaseStatus.DRAFT, CaseStatus.SUBMITTED):
             return f"已发布（修订{label}）"
         return label
 
