@@ -95,8 +95,18 @@ def _register_blueprints(app: Flask) -> None:
     from lms.people.views import bp as people_bp
     from lms.question_bank.views import bp as question_bank_bp
 
-    for blueprint in (auth_bp, dashboard_bp, question_bank_bp, people_bp, courses_bp, onboarding_bp,
-                      cases_bp, exams_bp, exam_admin_bp, audit_bp):
+    for blueprint in (
+        auth_bp,
+        dashboard_bp,
+        question_bank_bp,
+        people_bp,
+        courses_bp,
+        onboarding_bp,
+        cases_bp,
+        exams_bp,
+        exam_admin_bp,
+        audit_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -110,8 +120,7 @@ def _register_commands(app: Flask) -> None:
     from lms.people.cli import users_cli
     from lms.question_bank.cli import quizzes_cli
 
-    for command in (quizzes_cli, content_cli, users_cli, dev_cli, setup_command, onboarding_cli, cases_cli,
-                    exams_cli):
+    for command in (quizzes_cli, content_cli, users_cli, dev_cli, setup_command, onboarding_cli, cases_cli, exams_cli):
         app.cli.add_command(command)
     from lms.record.cli import record_cli
 

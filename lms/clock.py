@@ -72,8 +72,12 @@ def settings_from_config(config) -> ClockSettings:
     workdays = _dates("COMPANY_WORKDAYS", config.get("COMPANY_WORKDAYS", ()))
     if both := holidays & workdays:
         raise ValueError(f"COMPANY_HOLIDAYS 与 COMPANY_WORKDAYS 不能同时包含 {min(both).isoformat()}")
-    return ClockSettings(zone=zone, company_holidays=holidays, company_workdays=workdays,
-                         company_years=_years(config.get("COMPANY_CALENDAR_YEARS", ())))
+    return ClockSettings(
+        zone=zone,
+        company_holidays=holidays,
+        company_workdays=workdays,
+        company_years=_years(config.get("COMPANY_CALENDAR_YEARS", ())),
+    )
 
 
 def _items(values) -> list:
@@ -125,6 +129,7 @@ _DEFAULTS = ClockSettings()
 
 
 # --- now and today -------------------------------------------------------------------------
+
 
 def now() -> datetime:
     """The current time as stored: naive UTC (both databases keep it the same way)."""
@@ -200,6 +205,7 @@ def format_local_date(moment: datetime | date | None) -> str:
 
 
 # --- working days --------------------------------------------------------------------------
+
 
 def is_working_day(day: date) -> bool:
     """Whether `day` is a working day: China's statutory calendar with 调休, then company days.

@@ -50,8 +50,14 @@ def _demo_people(password: str) -> list[str]:
             continue
         person = save_person(
             PersonData(
-                employee_no=employee_no, name=name, email=f"{employee_no}@example.com", hire_date=hired,
-                team="华东一组", manager_no=manager, mentor_no=mentor, roles=set(roles.split()),
+                employee_no=employee_no,
+                name=name,
+                email=f"{employee_no}@example.com",
+                hire_date=hired,
+                team="华东一组",
+                manager_no=manager,
+                mentor_no=mentor,
+                roles=set(roles.split()),
             )
         )
         auth_service.set_password(person, password)
@@ -151,10 +157,15 @@ def _seed_person(employee_no, name, roles, manager, mentor, existing, password_h
     if employee_no in existing:
         return db.session.scalars(select(User).where(User.employee_no == employee_no)).one()
     person = User(
-        employee_no=employee_no, name=name, email=f"{employee_no.lower()}@seed.example.com",
+        employee_no=employee_no,
+        name=name,
+        email=f"{employee_no.lower()}@seed.example.com",
         hire_date=date(2026, 1, 1) + timedelta(days=rng.randrange(0, 330)),
         team=f"T{employee_no[1:6]}" if manager is None else manager.team,
-        manager=manager, mentor=mentor, active=True, password_hash=password_hash,
+        manager=manager,
+        mentor=mentor,
+        active=True,
+        password_hash=password_hash,
     )
     person.set_roles(roles)
     db.session.add(person)

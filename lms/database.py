@@ -8,7 +8,6 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-
 READ_ONLY_OPTION = "lms_read_only"
 
 
@@ -26,7 +25,7 @@ def database_uri(configured: str, instance_path: str) -> str:
         return "sqlite:///" + str(Path(instance_path) / "lms.sqlite3")
     for prefix in ("postgres://", "postgresql://"):
         if configured.startswith(prefix):
-            return "postgresql+psycopg://" + configured[len(prefix):]
+            return "postgresql+psycopg://" + configured[len(prefix) :]
     return configured
 
 

@@ -60,10 +60,46 @@ _EXTENSION_CONFIGS = {
 }
 
 USER_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd", "li", "mark", "ol",
-    "p", "pre", "q", "s", "small", "strong", "sub", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
 }
 USER_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -161,8 +197,8 @@ class _LimitNesting(Preprocessor):
         lines = [self._limit(line) for line in lines]
         text = "\n".join(lines)
         last_gt = text.rfind(">")
-        if "<" in text[last_gt + 1:]:
-            return (text[: last_gt + 1] + text[last_gt + 1:].replace("<", _LITERAL_LT)).split("\n")
+        if "<" in text[last_gt + 1 :]:
+            return (text[: last_gt + 1] + text[last_gt + 1 :].replace("<", _LITERAL_LT)).split("\n")
         return lines
 
     @staticmethod
@@ -201,7 +237,8 @@ def _remembers_misses(processor_class):
         def test(self, parent, block: str) -> bool:
             missed = self._missed
             if (len(block) < len(missed) and missed[-len(block) - 1] == "\n" and missed.endswith(block)) or (
-                    block == missed):
+                block == missed
+            ):
                 return False
             found = super().test(parent, block)
             if not found:
@@ -215,7 +252,7 @@ def _remembers_misses(processor_class):
 def _escape_number(line: str, start: int) -> str:
     """`12. ` → `12\\. `: an ordered-list marker made text."""
     digits = re.match(r"[0-9]+", line[start:]).end()
-    return line[: start + digits] + "\\" + line[start + digits:]
+    return line[: start + digits] + "\\" + line[start + digits :]
 
 
 class _Table(TableProcessor):
@@ -280,8 +317,10 @@ class BoundedCost(Extension):
             md.inlinePatterns.register(_bounded(processor_class)(original.pattern, md), name, priorities[name])
         md.preprocessors.register(_LimitNesting(md), "lms_limit_nesting", 22)
         md.postprocessors.register(_RestoreLt(md), "lms_restore_lt", 5)
-        for name, processor_class in (("hashheader", blockprocessors.HashHeaderProcessor),
-                                      ("hr", blockprocessors.HRProcessor)):
+        for name, processor_class in (
+            ("hashheader", blockprocessors.HashHeaderProcessor),
+            ("hr", blockprocessors.HRProcessor),
+        ):
             priority = _priorities(md.parser.blockprocessors)[name]
             md.parser.blockprocessors.register(_remembers_misses(processor_class)(md.parser), name, priority)
         if "table" in md.parser.blockprocessors:
@@ -321,8 +360,9 @@ def _converter() -> _markdown.Markdown:
     # one per thread, reset after every conversion, keeps output deterministic.
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = _markdown.Markdown(extensions=[*_EXTENSIONS, BoundedCost()],
-                                            extension_configs=_EXTENSION_CONFIGS)
+        md = _local.md = _markdown.Markdown(
+            extensions=[*_EXTENSIONS, BoundedCost()], extension_configs=_EXTENSION_CONFIGS
+        )
     return md
 
 

@@ -54,8 +54,9 @@ class BoundedIntConverter(IntegerConverter):
     convert more than 4,300 digits, and nothing beyond MAX_ID can match a row.
     """
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID,
-                 signed: bool = False) -> None:
+    def __init__(
+        self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ID, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     def to_python(self, value: str) -> int:

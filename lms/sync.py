@@ -37,8 +37,12 @@ class SyncReport:
 
     def as_dict(self) -> dict:
         """The counts, for JSON output."""
-        return {"created": len(self.created), "updated": len(self.updated), "unchanged": len(self.unchanged),
-                "retired": len(self.retired)}
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "retired": len(self.retired),
+        }
 
 
 @dataclass
@@ -63,8 +67,13 @@ class Upsert(Generic[Row, Item]):
     keep: Callable[[Row, Item], None] | None = None
 
 
-def upsert_and_retire(existing: Mapping[str, Row], incoming: Iterable[tuple[str, Item]], how: Upsert[Row, Item],
-                      report: SyncReport, dry_run: bool = False) -> SyncReport:
+def upsert_and_retire(
+    existing: Mapping[str, Row],
+    incoming: Iterable[tuple[str, Item]],
+    how: Upsert[Row, Item],
+    report: SyncReport,
+    dry_run: bool = False,
+) -> SyncReport:
     """Sync `incoming` (key, item) pairs against `existing` rows by key, filling `report`.
 
     With `dry_run` no callback that changes a row runs: the report says what

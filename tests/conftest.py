@@ -121,7 +121,7 @@ def make_user(app):
             _db.session.add(user)
             _db.session.commit()
             _db.session.refresh(user)
-            user.role_rows  # load before detaching
+            _ = user.role_rows  # load before detaching
             _db.session.expunge(user)
         return user
 
@@ -137,9 +137,15 @@ def make_lesson(app):
         plain = body.replace("#", "").replace("|", " ")
         with app.app_context():
             lesson = Lesson(
-                clause_id=clause_id, title=title or f"{clause_id} 课时", chapter_no=chapter_no,
-                chapter_title=f"第{chapter_no}章", position=next(positions), reading_minutes=2,
-                body_md=body, plain_text=plain, source_hash=hashlib.sha256(body.encode()).hexdigest(),
+                clause_id=clause_id,
+                title=title or f"{clause_id} 课时",
+                chapter_no=chapter_no,
+                chapter_title=f"第{chapter_no}章",
+                position=next(positions),
+                reading_minutes=2,
+                body_md=body,
+                plain_text=plain,
+                source_hash=hashlib.sha256(body.encode()).hexdigest(),
             )
             if retired:
                 lesson.retired_at = utcnow()

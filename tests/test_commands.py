@@ -57,8 +57,14 @@ def test_setup_loads_everything_and_is_safe_to_rerun(tmp_path):
     from lms import create_app
     from lms.models import Lesson, Question
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/setup.sqlite3",
-                      "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "scrypt:1024:8:1"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/setup.sqlite3",
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        }
+    )
     first = app.test_cli_runner().invoke(args=["setup", "--demo"])
     assert first.exit_code == 0, first.output
     assert "课程已同步：新增 35" in first.output and "管理员账号：admin  密码：" in first.output

@@ -23,11 +23,18 @@ def _message(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("url", [
-    f"/cases/{HUGE}", f"/cases/{HUGE}/versions", f"/cases/sessions/{HUGE}", f"/people/{HUGE}",
-    f"/people/{HUGE}/edit", f"/exams/attempts/{HUGE}",
-    f"/cases/{MAX_ID + 1}",  # fits SQLite's integer, not PostgreSQL's: a 500 there
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/cases/{HUGE}",
+        f"/cases/{HUGE}/versions",
+        f"/cases/sessions/{HUGE}",
+        f"/people/{HUGE}",
+        f"/people/{HUGE}/edit",
+        f"/exams/attempts/{HUGE}",
+        f"/cases/{MAX_ID + 1}",  # fits SQLite's integer, not PostgreSQL's: a 500 there
+    ],
+)
 def test_ids_no_row_can_have_are_404(client, auth, make_user, url):
     auth.login(make_user(roles=("hr", "manager")))
     assert client.get(url).status_code == 404
@@ -38,8 +45,19 @@ def test_twenty_digit_id_in_a_form_post_is_404(client, auth, make_user):
     assert client.post_form(f"/cases/{HUGE}/approve", {"comment": ""}).status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/people/", "/cases/mine", "/cases/review", "/cases/sessions", "/cases/top",
-                                 "/cases/", "/exams/manage/appeals/", "/exams/bank/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/people/",
+        "/cases/mine",
+        "/cases/review",
+        "/cases/sessions",
+        "/cases/top",
+        "/cases/",
+        "/exams/manage/appeals/",
+        "/exams/bank/",
+    ],
+)
 def test_page_numbers_beyond_any_list_are_404(client, auth, make_user, url):
     auth.login(make_user(roles=("hr", "manager", "mentor")))
     assert client.get(f"{url}?page={HUGE}").status_code == 404
@@ -61,8 +79,11 @@ def test_twenty_digit_autosave_key_is_a_clear_400(app, client, auth, make_user, 
     attempt_id = int(re.search(r"/exams/attempts/(\d+)", response.headers["Location"]).group(1))
     with app.app_context():
         slot = paper_of(attempt_id)[0]
-    response = client.post(f"/exams/attempts/{attempt_id}/answers", json={"answers": {HUGE: "x", str(slot.id): ""}},
-                           headers={"X-CSRFToken": client.csrf_token()})
+    response = client.post(
+        f"/exams/attempts/{attempt_id}/answers",
+        json={"answers": {HUGE: "x", str(slot.id): ""}},
+        headers={"X-CSRFToken": client.csrf_token()},
+    )
     assert response.status_code == 400 and "不属于本试卷" in response.get_json()["message"]
 
 
@@ -107,8 +128,9 @@ def test_nul_in_a_form_field_is_refused_and_nothing_stored(app, client, auth, ma
         assert _db.session.scalars(select(User).where(User.email == "n@example.com")).first() is None
 
 
-@pytest.mark.parametrize("url", ["/cases/?q=%00", "/cases/?q=a%01b", "/people/?q=%00", "/cases/%00", "/cases/1%00",
-                                 "/people/?%00=1"])
+@pytest.mark.parametrize(
+    "url", ["/cases/?q=%00", "/cases/?q=a%01b", "/people/?q=%00", "/cases/%00", "/cases/1%00", "/people/?%00=1"]
+)
 def test_control_characters_in_path_or_query_are_a_clear_400(client, auth, make_user, url):
     auth.login(make_user(roles=("hr", "mentor")))
     response = client.get(url)

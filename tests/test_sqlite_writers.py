@@ -7,11 +7,11 @@ import pytest
 from flask_login import login_required
 from sqlalchemy import create_engine, text
 
-from tests.conftest import EXTERNAL_DB, TEST_PASSWORD
 from lms.auth.service import hash_password
 from lms.database import READ_ONLY_OPTION, configure_sqlite, end_read, engine_options, reads_first
 from lms.extensions import db
 from lms.models import User
+from tests.conftest import EXTERNAL_DB, TEST_PASSWORD
 
 
 @pytest.fixture()
@@ -99,8 +99,13 @@ def test_a_reads_first_view_reads_then_writes_in_its_own_transaction(app, client
         return "ok"
 
     with app.app_context():
-        person = User(employee_no="P1", name="探针", email="p1@example.com", active=True,
-                      password_hash=hash_password(TEST_PASSWORD))
+        person = User(
+            employee_no="P1",
+            name="探针",
+            email="p1@example.com",
+            active=True,
+            password_hash=hash_password(TEST_PASSWORD),
+        )
         person.set_roles({"rep"})
         db.session.add(person)
         db.session.commit()

@@ -17,12 +17,18 @@ def _how(created: dict):
 
 
 def test_creates_updates_keeps_retires_and_brings_back():
-    rows = {"a": SimpleNamespace(value=1, retired=False), "b": SimpleNamespace(value=2, retired=False),
-            "c": SimpleNamespace(value=3, retired=True), "d": SimpleNamespace(value=4, retired=False)}
+    rows = {
+        "a": SimpleNamespace(value=1, retired=False),
+        "b": SimpleNamespace(value=2, retired=False),
+        "c": SimpleNamespace(value=3, retired=True),
+        "d": SimpleNamespace(value=4, retired=False),
+    }
     created: dict = {}
     report = upsert_and_retire(rows, [("a", 1), ("b", 20), ("c", 3), ("e", 5)], _how(created), SyncReport(noun="项"))
     assert (report.created, report.updated, report.unchanged, report.retired) == (["e"], ["b", "c"], ["a"], ["d"])
-    assert rows["b"].value == 20 and rows["c"].retired is False and rows["d"].retired is True and created["e"].value == 5
+    assert (
+        rows["b"].value == 20 and rows["c"].retired is False and rows["d"].retired is True and created["e"].value == 5
+    )
     assert report.summary == "新增 1 项，更新 2 项，未变 1 项，停用 1 项"
 
 

@@ -13,7 +13,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a search form changes nothing
 
     action = SelectField(
-        "操作", validators=[Optional()],
+        "操作",
+        validators=[Optional()],
         choices=options([("", "全部操作")] + [(action.value, label) for action, label in AUDIT_ACTION_LABELS.items()]),
     )
     actor = StringField("操作人工号", validators=[Optional(), Length(max=32, message="工号不能超过 32 个字符。")])

@@ -107,9 +107,16 @@ def person_label(person: User | None) -> str:
 def export_rows(entries) -> list[list]:
     """Audit entries as CSV rows for the admin's export (times in the configured zone)."""
     return [
-        [clock.format_local(entry.at), entry.action_label, person_label(entry.actor),
-         person_label(entry.subject) if entry.subject is not None else "", entry.object_ref or "",
-         describe(entry), entry.remote_addr or "", entry.user_agent or ""]
+        [
+            clock.format_local(entry.at),
+            entry.action_label,
+            person_label(entry.actor),
+            person_label(entry.subject) if entry.subject is not None else "",
+            entry.object_ref or "",
+            describe(entry),
+            entry.remote_addr or "",
+            entry.user_agent or "",
+        ]
         for entry in entries
     ]
 

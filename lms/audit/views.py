@@ -22,8 +22,11 @@ def _filter_from(form: AuditFilterForm) -> service.AuditFilter:
     names = ("action", "actor", "subject", "since", "until")
     valid = {name: form[name].data for name in names if not form[name].errors}
     return service.AuditFilter(
-        action=valid.get("action") or "", actor_no=valid.get("actor") or "", subject_no=valid.get("subject") or "",
-        since=valid.get("since"), until=valid.get("until"),
+        action=valid.get("action") or "",
+        actor_no=valid.get("actor") or "",
+        subject_no=valid.get("subject") or "",
+        since=valid.get("since"),
+        until=valid.get("until"),
     )
 
 
@@ -34,8 +37,9 @@ def list_entries():
     form = AuditFilterForm(request.args)
     stmt = service.list_entries(_filter_from(form))
     page = db.paginate(stmt, per_page=current_app.config.get("AUDIT_PER_PAGE", 50), error_out=False)
-    return render_template("audit/list.html", form=form, page=page, describe=service.describe,
-                           person_label=service.person_label)
+    return render_template(
+        "audit/list.html", form=form, page=page, describe=service.describe, person_label=service.person_label
+    )
 
 
 @bp.get("/export.csv")

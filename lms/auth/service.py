@@ -187,8 +187,13 @@ def issue_password_reset(user: User, issued_by: User | None, origin: audit.Origi
             expires_at=expires_at,
         )
     )
-    audit.record(AuditAction.PASSWORD_LINK_ISSUED, actor=issued_by, subject=user, origin=origin,
-                 details={"employee_no": user.employee_no, "name": user.name, "expires_at": expires_at.isoformat()})
+    audit.record(
+        AuditAction.PASSWORD_LINK_ISSUED,
+        actor=issued_by,
+        subject=user,
+        origin=origin,
+        details={"employee_no": user.employee_no, "name": user.name, "expires_at": expires_at.isoformat()},
+    )
     return token
 
 

@@ -86,8 +86,15 @@ def tokens_of(value: str) -> list[str]:
 
 def version_texts(version: CaseVersion) -> list[str]:
     """The searchable fields of a version; a match never spans two fields."""
-    return [version.title, version.tags, version.info, version.analysis,
-            version.discussion, version.methods, version.improvements]
+    return [
+        version.title,
+        version.tags,
+        version.info,
+        version.analysis,
+        version.discussion,
+        version.methods,
+        version.improvements,
+    ]
 
 
 def document_tokens(version: CaseVersion) -> list[str]:
@@ -154,8 +161,10 @@ def index_version(session: Session, case_id: int, version: CaseVersion) -> CaseS
     session.add(entry)
     session.flush()
     if _is_sqlite(session):
-        session.execute(text("INSERT INTO case_fts(rowid, tokens) VALUES (:id, :tokens)"),
-                        {"id": entry.id, "tokens": " ".join(tokens)})
+        session.execute(
+            text("INSERT INTO case_fts(rowid, tokens) VALUES (:id, :tokens)"),
+            {"id": entry.id, "tokens": " ".join(tokens)},
+        )
     return entry
 
 
@@ -167,8 +176,10 @@ def unindex_case(session: Session, case_id: int) -> None:
     if _is_sqlite(session):
         # A contentless table forgets a row only when given the tokens it was
         # indexed with; the indexed version never changes, so we recompute them.
-        session.execute(text("INSERT INTO case_fts(case_fts, rowid, tokens) VALUES ('delete', :id, :tokens)"),
-                        {"id": entry.id, "tokens": " ".join(document_tokens(entry.version))})
+        session.execute(
+            text("INSERT INTO case_fts(case_fts, rowid, tokens) VALUES ('delete', :id, :tokens)"),
+            {"id": entry.id, "tokens": " ".join(document_tokens(entry.version))},
+        )
     session.delete(entry)
     session.flush()
 
@@ -183,7 +194,9 @@ def rebuild_index(session: Session) -> int:
     session.execute(delete(CaseSearchEntry))
     rows = session.execute(
         select(CaseReview.id, CaseVersion)
-        .join(CaseVersion, and_(CaseVersion.case_id == CaseReview.id, CaseVersion.number == CaseReview.published_number))
+        .join(
+            CaseVersion, and_(CaseVersion.case_id == CaseReview.id, CaseVersion.number == CaseReview.published_number)
+        )
         .where(CaseReview.status != CaseStatus.ARCHIVED)
         .order_by(CaseReview.published_at, CaseReview.id)
     ).all()
@@ -208,9 +221,12 @@ def apply_query(stmt: Select, session: Session, query: ParsedQuery) -> Select:
     """
     if _is_sqlite(session):
         phrases = [f'"{token}"' for token in query.exact] + [f'"{token}"*' for token in query.prefixes]
-        stmt = (stmt.join(_FTS, _FTS.c.rowid == CaseSearchEntry.id)
-                .where(_FTS.c.case_fts.op("MATCH")(" AND ".join(phrases)))
-                .order_by(None).order_by(_FTS.c.rowid.desc()))
+        stmt = (
+            stmt.join(_FTS, _FTS.c.rowid == CaseSearchEntry.id)
+            .where(_FTS.c.case_fts.op("MATCH")(" AND ".join(phrases)))
+            .order_by(None)
+            .order_by(_FTS.c.rowid.desc())
+        )
     else:
         # PostgreSQL multiplies the frequencies of ANDed lexemes, and the bigrams of
         # one word always come together, so with all of them it thinks a common
@@ -252,9 +268,12 @@ def _pg_token_frequencies(session: Session) -> dict[str, float]:
     cached = _PG_STATS.get(key)
     if cached and time.monotonic() - cached[0] < PG_STATS_SECONDS:
         return cached[1]
-    row = session.execute(text(
-        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-        "WHERE tablename = 'case_search' AND attname = 'tsv'")).first()
+    row = session.execute(
+        text(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE tablename = 'case_search' AND attname = 'tsv'"
+        )
+    ).first()
     frequencies = dict(zip(row[0], row[1])) if row and row[0] else {}
     _PG_STATS[key] = (time.monotonic(), frequencies)
     return frequencies
@@ -272,8 +291,15 @@ def _substring_checks(query: ParsedQuery) -> list:
 
 
 def _text_columns():
-    return [CaseVersion.title, CaseVersion.tags, CaseVersion.info, CaseVersion.analysis,
-            CaseVersion.discussion, CaseVersion.methods, CaseVersion.improvements]
+    return [
+        CaseVersion.title,
+        CaseVersion.tags,
+        CaseVersion.info,
+        CaseVersion.analysis,
+        CaseVersion.discussion,
+        CaseVersion.methods,
+        CaseVersion.improvements,
+    ]
 
 
 def _is_sqlite(session: Session) -> bool:

@@ -211,10 +211,17 @@ def render_parts(data) -> dict[str, str]:
 
 
 def _log(case: CaseReview, action: str, from_status: str | None, actor: User, comment: str = "") -> None:
-    case.transitions.append(CaseTransition(
-        version_number=case.latest.number, action=action, from_status=from_status,
-        to_status=case.status, actor_id=actor.id, comment=comment, created_at=utcnow(),
-    ))
+    case.transitions.append(
+        CaseTransition(
+            version_number=case.latest.number,
+            action=action,
+            from_status=from_status,
+            to_status=case.status,
+            actor_id=actor.id,
+            comment=comment,
+            created_at=utcnow(),
+        )
+    )
 
 
 def create_case(data: CaseData, author: User) -> CaseReview:
@@ -330,8 +337,12 @@ def _check_comment(comment: str, required: bool) -> None:
 
 def _data_of(version: CaseVersion) -> CaseData:
     return CaseData(
-        title=version.title, outcome=version.outcome, segment=version.segment,
-        dimensions=version.dimensions, clauses=version.clauses, tags=version.tag_list,
+        title=version.title,
+        outcome=version.outcome,
+        segment=version.segment,
+        dimensions=version.dimensions,
+        clauses=version.clauses,
+        tags=version.tag_list,
         **{name: getattr(version, name) for name in CASE_PARTS},
     )
 
@@ -360,12 +371,20 @@ def version_for_reader(case: CaseReview, user: User) -> CaseVersion:
 
 def my_cases(author: User):
     """A select() of the author's own cases, newest first."""
-    return select(CaseReview).where(CaseReview.author_id == author.id).order_by(CaseReview.updated_at.desc(), CaseReview.id.desc())
+    return (
+        select(CaseReview)
+        .where(CaseReview.author_id == author.id)
+        .order_by(CaseReview.updated_at.desc(), CaseReview.id.desc())
+    )
 
 
 def review_queue():
     """A select() of the cases waiting for a manager, oldest first."""
-    return select(CaseReview).where(CaseReview.status == CaseStatus.SUBMITTED).order_by(CaseReview.updated_at, CaseReview.id)
+    return (
+        select(CaseReview)
+        .where(CaseReview.status == CaseStatus.SUBMITTED)
+        .order_by(CaseReview.updated_at, CaseReview.id)
+    )
 
 
 @dataclass(frozen=True)
@@ -476,11 +495,17 @@ def _public_statement(filters: CaseFilters, parsed: search.ParsedQuery | None, s
     if filters.segment:
         stmt = stmt.where(CaseVersion.segment == filters.segment)
     if filters.dimension:
-        stmt = stmt.where(exists().where(CaseVersionDimension.version_id == CaseVersion.id,
-                                         CaseVersionDimension.code == filters.dimension))
+        stmt = stmt.where(
+            exists().where(
+                CaseVersionDimension.version_id == CaseVersion.id, CaseVersionDimension.code == filters.dimension
+            )
+        )
     if filters.clause:
-        stmt = stmt.where(exists().where(CaseVersionClause.version_id == CaseVersion.id,
-                                         CaseVersionClause.clause_id == filters.clause))
+        stmt = stmt.where(
+            exists().where(
+                CaseVersionClause.version_id == CaseVersion.id, CaseVersionClause.clause_id == filters.clause
+            )
+        )
     if filters.author_id:
         stmt = stmt.where(CaseReview.author_id == filters.author_id)
     if filters.month:
@@ -491,7 +516,9 @@ def _public_statement(filters: CaseFilters, parsed: search.ParsedQuery | None, s
 
 def _summary(row) -> CaseSummary:
     _, case, version, author_name = row
-    return CaseSummary(case.id, version.title, version.outcome, version.segment, author_name, case.first_published_at, version)
+    return CaseSummary(
+        case.id, version.title, version.outcome, version.segment, author_name, case.first_published_at, version
+    )
 
 
 def search_cases(filters: CaseFilters, page: int = 1, per_page: int = 20) -> SearchPage:
@@ -568,8 +595,11 @@ def published_cases_for_clause(clause_id: str, limit: int = 50) -> list[CaseLink
 
 def published_authors() -> list[User]:
     """People with at least one public case, for the author filter."""
-    stmt = (select(User).where(exists().where(CaseSearchEntry.case_id == CaseReview.id,
-                                              CaseReview.author_id == User.id)).order_by(User.name))
+    stmt = (
+        select(User)
+        .where(exists().where(CaseSearchEntry.case_id == CaseReview.id, CaseReview.author_id == User.id))
+        .order_by(User.name)
+    )
     return list(db.session.scalars(stmt))
 
 
@@ -600,8 +630,9 @@ def rate_case(case: CaseReview, rater: User, scores: dict[str, int]) -> CaseRati
     if current is not None:
         current.replaced_at = now
         db.session.flush()  # free the "one current rating" slot first
-    rating = CaseRating(case_id=case.id, rater_id=rater.id, created_at=now,
-                        **{name: scores[name] for name in RATING_CRITERIA})
+    rating = CaseRating(
+        case_id=case.id, rater_id=rater.id, created_at=now, **{name: scores[name] for name in RATING_CRITERIA}
+    )
     db.session.add(rating)
     db.session.flush()
     return rating
@@ -609,15 +640,19 @@ def rate_case(case: CaseReview, rater: User, scores: dict[str, int]) -> CaseRati
 
 def current_rating(case: CaseReview, rater: User) -> CaseRating | None:
     """The rater's current rating of the case, if any."""
-    return db.session.scalars(select(CaseRating).where(
-        CaseRating.case_id == case.id, CaseRating.rater_id == rater.id, CaseRating.replaced_at.is_(None))).first()
+    return db.session.scalars(
+        select(CaseRating).where(
+            CaseRating.case_id == case.id, CaseRating.rater_id == rater.id, CaseRating.replaced_at.is_(None)
+        )
+    ).first()
 
 
 def rating_summary(case: CaseReview) -> RatingSummary:
     """Rater count and, from MIN_RATERS up, the average of each criterion and overall."""
     columns = [func.avg(getattr(CaseRating, name)) for name in RATING_CRITERIA]
-    row = db.session.execute(select(func.count(), *columns).where(
-        CaseRating.case_id == case.id, CaseRating.replaced_at.is_(None))).one()
+    row = db.session.execute(
+        select(func.count(), *columns).where(CaseRating.case_id == case.id, CaseRating.replaced_at.is_(None))
+    ).one()
     count = row[0]
     if count < MIN_RATERS:
         return RatingSummary(count, None, None)
@@ -661,8 +696,9 @@ class RowPagination(SelectPagination):
 
 def top_rated_page(page: int, per_page: int) -> RowPagination:
     """One page of top_rated_statement() rows, with the total for the pager."""
-    return RowPagination(select=top_rated_statement(), session=db.session, page=page, per_page=per_page,
-                         error_out=False, count=True)
+    return RowPagination(
+        select=top_rated_statement(), session=db.session, page=page, per_page=per_page, error_out=False, count=True
+    )
 
 
 # --- monthly sharing sessions ---
@@ -741,9 +777,11 @@ def session_case_candidates(month: str, limit: int = 100) -> list[CaseSummary]:
     if number < 1:
         year, number = year - 1, number + 12
     filters = CaseFilters()
-    stmt = _public_statement(filters, None, db.session).where(
-        CaseReview.first_published_at >= datetime(year, number, 1), CaseReview.first_published_at < end
-    ).limit(limit)
+    stmt = (
+        _public_statement(filters, None, db.session)
+        .where(CaseReview.first_published_at >= datetime(year, number, 1), CaseReview.first_published_at < end)
+        .limit(limit)
+    )
     return [_summary(row) for row in db.session.execute(stmt)]
 
 

@@ -30,9 +30,13 @@ PER_PAGE = 20
 @bp.context_processor
 def _case_template_globals() -> dict:
     return {
-        "outcome_labels": CASE_OUTCOME_LABELS, "segment_labels": CASE_SEGMENT_LABELS,
-        "skill_dimensions": SKILL_DIMENSIONS, "rating_criteria": RATING_CRITERIA,
-        "min_raters": service.MIN_RATERS, "highlight": search.highlight, "snippet": search.snippet,
+        "outcome_labels": CASE_OUTCOME_LABELS,
+        "segment_labels": CASE_SEGMENT_LABELS,
+        "skill_dimensions": SKILL_DIMENSIONS,
+        "rating_criteria": RATING_CRITERIA,
+        "min_raters": service.MIN_RATERS,
+        "highlight": search.highlight,
+        "snippet": search.snippet,
     }
 
 
@@ -62,8 +66,11 @@ def list_cases():
     form = SearchForm(request.args)
     form.author.choices = options([("", "全部")] + [(str(p.id), p.name) for p in service.published_authors()])
     filters = service.CaseFilters(
-        q=form.q.data or "", outcome=form.outcome.data or "", segment=form.segment.data or "",
-        dimension=form.dimension.data or "", clause=(form.clause.data or "").strip(),
+        q=form.q.data or "",
+        outcome=form.outcome.data or "",
+        segment=form.segment.data or "",
+        dimension=form.dimension.data or "",
+        clause=(form.clause.data or "").strip(),
         author_id=int(form.author.data) if (form.author.data or "").isdigit() else None,
         month=form.month.data or "",
     )
@@ -93,8 +100,14 @@ def show_case(case_id: int):
     mine = service.current_rating(case, current_user)
     rating_form = RatingForm(data={name: str(getattr(mine, name)) for name in RATING_CRITERIA} if mine else None)
     return render_template(
-        "cases/show.html", case=case, version=version, parts=CASE_PARTS,
-        summary=service.rating_summary(case), my_rating=mine, rating_form=rating_form, comment_form=CommentForm(),
+        "cases/show.html",
+        case=case,
+        version=version,
+        parts=CASE_PARTS,
+        summary=service.rating_summary(case),
+        my_rating=mine,
+        rating_form=rating_form,
+        comment_form=CommentForm(),
     )
 
 
@@ -115,11 +128,14 @@ def show_version(case_id: int, number: int):
     version = next((v for v in case.versions if v.number == number), None)
     if version is None or not service.can_read_version(case, version, current_user):
         abort(404)
-    previous = next((v for v in reversed(case.versions) if v.number < number
-                     and service.can_read_version(case, v, current_user)), None)
+    previous = next(
+        (v for v in reversed(case.versions) if v.number < number and service.can_read_version(case, v, current_user)),
+        None,
+    )
     diff = service.version_diff(previous, version)
-    return render_template("cases/version.html", case=case, version=version, previous=previous, diff=diff,
-                           parts=CASE_PARTS)
+    return render_template(
+        "cases/version.html", case=case, version=version, previous=previous, diff=diff, parts=CASE_PARTS
+    )
 
 
 # --- writing ---
@@ -127,9 +143,13 @@ def show_version(case_id: int, number: int):
 
 def _form_data(form: CaseForm) -> service.CaseData:
     return service.CaseData(
-        title=(form.title.data or "").strip(), outcome=form.outcome.data or None, segment=form.segment.data or None,
-        dimensions=list(form.dimensions.data or []), clauses=service.parse_clauses(form.clauses.data),
-        tags=service.parse_tags(form.tags.data), **{name: form[name].data or "" for name in CASE_PARTS},
+        title=(form.title.data or "").strip(),
+        outcome=form.outcome.data or None,
+        segment=form.segment.data or None,
+        dimensions=list(form.dimensions.data or []),
+        clauses=service.parse_clauses(form.clauses.data),
+        tags=service.parse_tags(form.tags.data),
+        **{name: form[name].data or "" for name in CASE_PARTS},
     )
 
 
@@ -340,7 +360,11 @@ def _session_form(session: SharingSession | None) -> SessionForm:
     month = form.month.data if service.MONTH.fullmatch(form.month.data or "") else service.default_month(clock.today())
     candidates = service.session_case_candidates(month)
     picked = {c.id for c in candidates}
-    extra = [(row.case_id, row.case.latest.title) for row in (session.case_rows if session else []) if row.case_id not in picked]
+    extra = [
+        (row.case_id, row.case.latest.title)
+        for row in (session.case_rows if session else [])
+        if row.case_id not in picked
+    ]
     form.case_ids.choices = options([(c.id, f"#{c.id} {c.title}") for c in candidates] + extra)
     return form
 
@@ -349,9 +373,14 @@ def _save_session(form: SessionForm, session: SharingSession | None) -> SharingS
     # A number too long for any id still reaches the service, which names it as no published case
     # (past 30 digits it is only cut short: int() refuses more than 4,300).
     extra = [int(x[:30]) for x in service.parse_clauses(form.extra_case_ids.data.replace("#", "")) if x.isdigit()]
-    data = service.SessionData(month=form.month.data, title=form.title.data or "", held_on=form.held_on.data,
-                               case_ids=list(form.case_ids.data or []) + extra,
-                               expected_ids=list(form.expected_ids.data or []), attended_ids=list(form.attended_ids.data or []))
+    data = service.SessionData(
+        month=form.month.data,
+        title=form.title.data or "",
+        held_on=form.held_on.data,
+        case_ids=list(form.case_ids.data or []) + extra,
+        expected_ids=list(form.expected_ids.data or []),
+        attended_ids=list(form.attended_ids.data or []),
+    )
     try:
         saved = service.save_session(data, current_user, session)
     except CaseError as error:

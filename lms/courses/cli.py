@@ -15,10 +15,10 @@ from flask.cli import AppGroup, ScriptInfo
 from lms.courses.loader import CourseError, load_course
 from lms.courses.sync import sync_course
 from lms.extensions import db
-from lms.onboarding.program import PROGRAM_FILE, ProgramError, check_program, load_program
 from lms.guidebuild.build import build_course
 from lms.guidebuild.check import check_content
 from lms.guidebuild.errors import GuideError
+from lms.onboarding.program import PROGRAM_FILE, ProgramError, check_program, load_program
 from lms.tracks.check import check_tracks_file
 
 content_cli = AppGroup("content", help="课程内容：构建与校验")
@@ -63,8 +63,9 @@ def build_command(source: Path, out: Path | None, hints: Path | None) -> None:
 
 @content_cli.command("check", with_appcontext=False)
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-@click.option("--quizzes", type=click.Path(path_type=Path),
-              help="核对技能路径抽题规则所用的题库目录（默认：同级的 quizzes/）。")
+@click.option(
+    "--quizzes", type=click.Path(path_type=Path), help="核对技能路径抽题规则所用的题库目录（默认：同级的 quizzes/）。"
+)
 def check_command(directory: Path | None, quizzes: Path | None) -> None:
     """Validate a built course (front matter, clause ids, order, links, tables), its onboarding program
     and skill tracks (tracks.yaml, when present), and summarise them."""

@@ -17,9 +17,7 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = StringField(
-        "搜索课程", validators=[Optional(), Length(max=50, message="搜索词不能超过 50 个字符。")]
-    )
+    q = StringField("搜索课程", validators=[Optional(), Length(max=50, message="搜索词不能超过 50 个字符。")])
 
 
 class CompleteForm(FlaskForm):

@@ -281,7 +281,9 @@ def _check_lessons(path: Path, index: dict, lessons: list[Lesson], problems: lis
                 problems.append(f"{_at(lesson, 'clause_id')}: clause {clause} also in {seen[clause]}")
             seen[clause] = lesson.path
         if lesson.order != expected:
-            problems.append(f"{_at(lesson, 'order')}: order {lesson.order}, expected {expected} (1, 2, … in course order)")
+            problems.append(
+                f"{_at(lesson, 'order')}: order {lesson.order}, expected {expected} (1, 2, … in course order)"
+            )
         name = LESSON_FILE.match(lesson.path.name)
         if int(name["order"]) != lesson.order or name["clause"] != lesson.clause_id:
             problems.append(f"{_at(lesson, 'order')}: file name does not match order and clause {lesson.clause_id}")
@@ -295,7 +297,7 @@ def _check_lessons(path: Path, index: dict, lessons: list[Lesson], problems: lis
 
 
 def _at(lesson: Lesson, field: str) -> str:
-    """"file:line" of a front matter field of `lesson`."""
+    """ "file:line" of a front matter field of `lesson`."""
     return f"{lesson.path}:{_field_line(lesson.path, field)}"
 
 

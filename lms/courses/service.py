@@ -119,9 +119,7 @@ def _lesson_page_query():
     def neighbour(column, before: bool):
         ordering = other.c.position.desc() if before else other.c.position
         nearer = other.c.position < here.c.position if before else other.c.position > here.c.position
-        return (
-            select(column).where(other.c.retired_at.is_(None), nearer).order_by(ordering).limit(1).scalar_subquery()
-        )
+        return select(column).where(other.c.retired_at.is_(None), nearer).order_by(ordering).limit(1).scalar_subquery()
 
     completed_at = (
         select(progress.c.completed_at)
@@ -136,8 +134,14 @@ def _lesson_page_query():
         .scalar_subquery()
     )
     return select(
-        here.c.id, here.c.clause_id, here.c.title, here.c.chapter_title, here.c.position,
-        here.c.reading_minutes, here.c.source_hash, here.c.retired_at,
+        here.c.id,
+        here.c.clause_id,
+        here.c.title,
+        here.c.chapter_title,
+        here.c.position,
+        here.c.reading_minutes,
+        here.c.source_hash,
+        here.c.retired_at,
         neighbour(other.c.clause_id, before=True).label("previous_clause"),
         neighbour(other.c.title, before=True).label("previous_title"),
         neighbour(other.c.clause_id, before=False).label("next_clause"),
@@ -162,8 +166,14 @@ def open_lesson(user: User, clause_id: str) -> LessonPage | None:
     if row is None:
         return None
     summary = LessonSummary(
-        row.id, row.clause_id, row.title, row.chapter_title, row.position,
-        row.reading_minutes, row.source_hash, row.retired_at is not None,
+        row.id,
+        row.clause_id,
+        row.title,
+        row.chapter_title,
+        row.position,
+        row.reading_minutes,
+        row.source_hash,
+        row.retired_at is not None,
     )
     previous = LessonLink(row.previous_clause, row.previous_title) if row.previous_clause else None
     following = LessonLink(row.next_clause, row.next_title) if row.next_clause else None
@@ -260,8 +270,11 @@ def search_lessons(query: str, script: str = "hans", limit: int = 50) -> list[Se
     hits = []
     for lesson in db.session.scalars(stmt):
         needle = next((n for n in needles if n in lesson.plain_text), needles[0])
-        hits.append(SearchHit(lesson, highlight_snippet(lesson.plain_text, needle, script=script),
-                              lesson.plain_text.count(needle)))
+        hits.append(
+            SearchHit(
+                lesson, highlight_snippet(lesson.plain_text, needle, script=script), lesson.plain_text.count(needle)
+            )
+        )
     return hits
 
 

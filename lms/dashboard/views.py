@@ -52,7 +52,8 @@ def for_role(role: str):
         ).all()
     elif role == "mentor":
         context["mentees"] = db.session.scalars(
-            select(User).where(followed_by(current_user, Relation.MENTOR), User.active.is_(True))
+            select(User)
+            .where(followed_by(current_user, Relation.MENTOR), User.active.is_(True))
             .order_by(User.employee_no)
         ).all()
     elif role in ("hr", "admin"):

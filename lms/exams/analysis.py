@@ -76,8 +76,10 @@ def analyse(attempts: list[tuple[float, list]]) -> dict[int, ItemStats]:
             counts[qid] += 1
             for key in [chosen] if chosen in ("true", "false") else chosen:
                 options[qid][key] += 1
-    stats = {qid: ItemStats(qid, answered=counts[qid], facility=sums[qid] / counts[qid], options=dict(options[qid]))
-             for qid in counts}
+    stats = {
+        qid: ItemStats(qid, answered=counts[qid], facility=sums[qid] / counts[qid], options=dict(options[qid]))
+        for qid in counts
+    }
     for group, sign in ((upper, 1), (lower, -1)):
         group_sums: dict[int, float] = defaultdict(float)
         group_counts: Counter = Counter()
@@ -136,13 +138,19 @@ def tally(ranked: list[tuple[float, list]]) -> dict[int, ItemStats]:
 
 def _current_results_ranked(exam: Exam) -> list[tuple[float, list]]:
     """(score, items) of each attempt's latest result, lowest score first, ties by attempt id."""
-    latest = (select(AttemptResult.attempt_id, func.max(AttemptResult.sequence).label("sequence"))
-              .where(AttemptResult.exam_id == exam.id).group_by(AttemptResult.attempt_id).subquery())
+    latest = (
+        select(AttemptResult.attempt_id, func.max(AttemptResult.sequence).label("sequence"))
+        .where(AttemptResult.exam_id == exam.id)
+        .group_by(AttemptResult.attempt_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(AttemptResult.score, AttemptResult.items)
-        .join(latest, and_(AttemptResult.attempt_id == latest.c.attempt_id,
-                           AttemptResult.sequence == latest.c.sequence))
-        .order_by(AttemptResult.score, AttemptResult.attempt_id))
+        .join(
+            latest, and_(AttemptResult.attempt_id == latest.c.attempt_id, AttemptResult.sequence == latest.c.sequence)
+        )
+        .order_by(AttemptResult.score, AttemptResult.attempt_id)
+    )
     return [(float(score), items) for score, items in rows]
 
 
@@ -164,9 +172,20 @@ def item_analysis(exam: Exam) -> list[ItemStats]:
     for qid, key, clause, qtype, stem, answer in db.session.execute(_QUESTIONS, {"ids": ids}).all():
         answered, facility, discrimination, counts = numbers[qid]
         right, options = question_types.get(qtype).analysis_keys(keys.get(qid, ()), correct.get(qid, ()), answer)
-        stats.append(ItemStats(qid, key, clause, qtype, stem, answered, facility, discrimination,
-                               {option: counts.get(option, 0) for option in options} if options else dict(counts),
-                               right))
+        stats.append(
+            ItemStats(
+                qid,
+                key,
+                clause,
+                qtype,
+                stem,
+                answered,
+                facility,
+                discrimination,
+                {option: counts.get(option, 0) for option in options} if options else dict(counts),
+                right,
+            )
+        )
     stats.sort(key=lambda s: ([int(p) if p.isdigit() else 0 for p in s.clause.split(".")], s.key))
     _cache[exam.id] = (watermark, stats)
     return stats
@@ -176,13 +195,19 @@ def item_analysis(exam: Exam) -> list[ItemStats]:
 _results, _questions, _choices = (model.__table__.c for model in (AttemptResult, Question, QuestionChoice))
 _WATERMARK = select(func.count(_results.id), func.max(_results.id)).where(_results.exam_id == bindparam("exam_id"))
 # Only the types whose right key is in `answer` (true/false) need it decoded; the others' are not read.
-_QUESTIONS = (select(_questions.id, _questions.key, _questions.clause, _questions.type, _questions.stem,
-                     case((_questions.type.in_(question_types.keys_where(lambda kind: kind.analysis_reads_answer)),
-                           _questions.answer)))
-              .where(_questions.id.in_(bindparam("ids", expanding=True))))
-_CHOICES = (select(_choices.question_id, _choices.key, _choices.correct)
-            .where(_choices.question_id.in_(bindparam("ids", expanding=True)))
-            .order_by(_choices.question_id, _choices.position))
+_QUESTIONS = select(
+    _questions.id,
+    _questions.key,
+    _questions.clause,
+    _questions.type,
+    _questions.stem,
+    case((_questions.type.in_(question_types.keys_where(lambda kind: kind.analysis_reads_answer)), _questions.answer)),
+).where(_questions.id.in_(bindparam("ids", expanding=True)))
+_CHOICES = (
+    select(_choices.question_id, _choices.key, _choices.correct)
+    .where(_choices.question_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_choices.question_id, _choices.position)
+)
 
 
 def as_decimal(value: float) -> Decimal:

@@ -43,8 +43,9 @@ OUTCOMES = {"rejected": "驳回", "void": "作废该题（不计分，按其余�
 
 def published_on(attempt: ExamAttempt) -> date | None:
     """The local date (LMS_TIMEZONE) the attempt's first result was published (graded)."""
-    first = db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt.id,
-                                                           AttemptResult.sequence == 1)).first()
+    first = db.session.scalars(
+        select(AttemptResult).where(AttemptResult.attempt_id == attempt.id, AttemptResult.sequence == 1)
+    ).first()
     return clock.local_date(first.graded_at) if first else None
 
 
@@ -84,15 +85,23 @@ def file_appeal(attempt: ExamAttempt, user: User, position: int, reason: str, no
         raise AppealError(f"暂时无法受理申诉：{error}") from error
     if clock.local_date(now) > last_day:
         raise AppealError(f"申诉期已过：成绩公布后 {FILE_WITHIN} 个工作日内（截至 {last_day}）可以申诉。")
-    slot = db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
-                                                            AttemptQuestion.position == position)).first()
+    slot = db.session.scalars(
+        select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
+    ).first()
     if slot is None:
         raise AppealError("试卷中没有这道题。", "position")
     if len((reason or "").strip()) < 5:
         raise AppealError("请写明申诉理由（至少 5 个字）。", "reason")
-    appeal = Appeal(attempt_id=attempt.id, exam_id=attempt.exam_id, user_id=user.id, question_id=slot.question_id,
-                    result_sequence=result.sequence, reason=reason.strip(), created_at=now,
-                    decide_by=decide_by)
+    appeal = Appeal(
+        attempt_id=attempt.id,
+        exam_id=attempt.exam_id,
+        user_id=user.id,
+        question_id=slot.question_id,
+        result_sequence=result.sequence,
+        reason=reason.strip(),
+        created_at=now,
+        decide_by=decide_by,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(appeal)
@@ -107,8 +116,15 @@ def open_appeals() -> list[Appeal]:
     return list(db.session.scalars(select(Appeal).where(~Appeal.decision.has()).order_by(Appeal.created_at)))
 
 
-def decide_appeal(appeal: Appeal, hr: User, outcome: str, note: str, now: datetime, accepted: str = "",
-                  origin: audit.Origin | None = None) -> int:
+def decide_appeal(
+    appeal: Appeal,
+    hr: User,
+    outcome: str,
+    note: str,
+    now: datetime,
+    accepted: str = "",
+    origin: audit.Origin | None = None,
+) -> int:
     """Record HR's decision; for "void" or "accept" add the adjustment and regrade.
 
     Returns how many attempts got a new result. Raises AppealError for an
@@ -121,20 +137,39 @@ def decide_appeal(appeal: Appeal, hr: User, outcome: str, note: str, now: dateti
         raise AppealError("请写明处理理由。", "note")
     question = db.session.get(Question, appeal.question_id)
     accepted_spec = _accepted_spec(question, accepted) if outcome == "accept" else None
-    decision = AppealDecision(appeal_id=appeal.id, outcome=outcome, note=note.strip(), decided_by_id=hr.id,
-                              decided_at=now, late=clock.local_date(now) > appeal.decide_by)
+    decision = AppealDecision(
+        appeal_id=appeal.id,
+        outcome=outcome,
+        note=note.strip(),
+        decided_by_id=hr.id,
+        decided_at=now,
+        late=clock.local_date(now) > appeal.decide_by,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(decision)
             db.session.flush()
     except IntegrityError:
         raise AppealError("这项申诉已经处理过了。") from None
-    audit.record(AuditAction.APPEAL_DECIDED, actor=hr, subject_id=appeal.user_id, object_ref=f"appeal:{appeal.id}",
-                 origin=origin, details={"outcome": outcome, "outcome_label": OUTCOMES[outcome], "note": note.strip()})
+    audit.record(
+        AuditAction.APPEAL_DECIDED,
+        actor=hr,
+        subject_id=appeal.user_id,
+        object_ref=f"appeal:{appeal.id}",
+        origin=origin,
+        details={"outcome": outcome, "outcome_label": OUTCOMES[outcome], "note": note.strip()},
+    )
     if outcome == "rejected":
         return 0
-    adjustment = ExamAdjustment(exam_id=appeal.exam_id, question_id=appeal.question_id, kind=outcome,
-                                accepted=accepted_spec, decision_id=decision.id, created_by_id=hr.id, created_at=now)
+    adjustment = ExamAdjustment(
+        exam_id=appeal.exam_id,
+        question_id=appeal.question_id,
+        kind=outcome,
+        accepted=accepted_spec,
+        decision_id=decision.id,
+        created_by_id=hr.id,
+        created_at=now,
+    )
     db.session.add(adjustment)
     db.session.flush()
     return regrade_question(appeal.exam_id, appeal.question_id, adjustment, now)
@@ -155,10 +190,18 @@ def regrade_question(exam_id: int, question_id: int, adjustment: ExamAdjustment,
 
     A fixed number of statements however many attempts regrade (attempts.regrade_attempts).
     """
-    attempt_ids = list(db.session.scalars(
-        select(ExamAttempt.id).join(AttemptQuestion, AttemptQuestion.attempt_id == ExamAttempt.id)
-        .where(ExamAttempt.exam_id == exam_id, ExamAttempt.status == AttemptStatus.FINISHED,
-               AttemptQuestion.question_id == question_id).order_by(ExamAttempt.id)))
+    attempt_ids = list(
+        db.session.scalars(
+            select(ExamAttempt.id)
+            .join(AttemptQuestion, AttemptQuestion.attempt_id == ExamAttempt.id)
+            .where(
+                ExamAttempt.exam_id == exam_id,
+                ExamAttempt.status == AttemptStatus.FINISHED,
+                AttemptQuestion.question_id == question_id,
+            )
+            .order_by(ExamAttempt.id)
+        )
+    )
     pairs = regrade_attempts(exam_id, attempt_ids, now, adjustment_id=adjustment.id)
     db.session.flush()
     tallies.record_many(exam_id, pairs)

@@ -65,8 +65,9 @@ def is_eligible(exam: Exam, user: User) -> bool:
     """Whether `user` must sit `exam`: active, holds an audience role, in an audience team if any."""
     audience = exam.audience or {}
     teams = audience.get("teams") or []
-    return bool(user.active and user.has_role(*(audience.get("roles") or ["rep"]))
-                and (not teams or user.team in teams))
+    return bool(
+        user.active and user.has_role(*(audience.get("roles") or ["rep"])) and (not teams or user.team in teams)
+    )
 
 
 def deadline_for(exam: Exam, started_at: datetime) -> datetime:
@@ -76,7 +77,9 @@ def deadline_for(exam: Exam, started_at: datetime) -> datetime:
 
 def accepts_answers(attempt: ExamAttempt, now: datetime) -> bool:
     """True while the attempt is in progress and its deadline plus grace has not passed."""
-    return attempt.status == AttemptStatus.IN_PROGRESS and now <= attempt.deadline_at + timedelta(seconds=attempt.exam.grace_seconds)
+    return attempt.status == AttemptStatus.IN_PROGRESS and now <= attempt.deadline_at + timedelta(
+        seconds=attempt.exam.grace_seconds
+    )
 
 
 # Prebuilt: an exam day starts a thousand attempts within seconds (see bench_exam_day.py).
@@ -84,10 +87,12 @@ _attempts, _slots, _results = ExamAttempt.__table__, AttemptQuestion.__table__, 
 _LOCK_PERSON = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 # The person's attempts at an exam, as plain rows: one statement tells a start both
 # whether one is in progress and how many were used.
-_STARTED = (select(_attempts.c.id, _attempts.c.status)
-            .where(_attempts.c.exam_id == bindparam("exam_id"), _attempts.c.user_id == bindparam("user_id")))
-_USED = select(func.count(ExamAttempt.id)).where(ExamAttempt.exam_id == bindparam("exam_id"),
-                                                 ExamAttempt.user_id == bindparam("user_id"))
+_STARTED = select(_attempts.c.id, _attempts.c.status).where(
+    _attempts.c.exam_id == bindparam("exam_id"), _attempts.c.user_id == bindparam("user_id")
+)
+_USED = select(func.count(ExamAttempt.id)).where(
+    ExamAttempt.exam_id == bindparam("exam_id"), ExamAttempt.user_id == bindparam("user_id")
+)
 # Inserts without the ORM's unit of work, which cost more than the rows themselves while
 # the write lock is held: the attempt's INSERT … RETURNING gives back only its id (the
 # rest the start knows already), its paper is 50 plain rows.
@@ -100,14 +105,20 @@ _NEW_SLOTS_FROM_JSON = text(
     "INSERT INTO attempt_question (attempt_id, question_id, position, points, option_order) "
     "SELECT :attempt_id, slot.question_id, slot.position, slot.points, slot.option_order "
     "FROM json_to_recordset(CAST(:paper AS json)) "
-    "AS slot(question_id integer, position integer, points numeric, option_order json)")
+    "AS slot(question_id integer, position integer, points numeric, option_order json)"
+)
 # The bank's state: a sync that adds, edits or retires a question changes it.
-_BANK_STATE = (select(func.count(Question.id).label("questions"), func.max(Question.id).label("last_id"),
-                      func.max(Question.updated_at).label("last_change"))
-               .where(Question.retired_at.is_(None)))
+_BANK_STATE = select(
+    func.count(Question.id).label("questions"),
+    func.max(Question.id).label("last_id"),
+    func.max(Question.updated_at).label("last_change"),
+).where(Question.retired_at.is_(None))
 _bank = _BANK_STATE.subquery()
-_EXAM_AND_BANK = (select(Exam, _bank.c.questions, _bank.c.last_id, _bank.c.last_change)
-                  .join(_bank, true()).where(Exam.key == bindparam("key")))
+_EXAM_AND_BANK = (
+    select(Exam, _bank.c.questions, _bank.c.last_id, _bank.c.last_change)
+    .join(_bank, true())
+    .where(Exam.key == bindparam("key"))
+)
 
 
 def exam_to_start(key: str) -> tuple[Exam | None, tuple]:
@@ -137,8 +148,9 @@ def draw_paper_for(exam: Exam, rng: random.Random | None = None, bank_state: tup
     return _draw(exam, rng or random.Random(secrets.randbits(128)), bank_state)
 
 
-def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | None = None,
-                  drawn: list[paper.Slot] | None = None) -> ExamAttempt:
+def start_attempt(
+    exam: Exam, user: User, now: datetime, rng: random.Random | None = None, drawn: list[paper.Slot] | None = None
+) -> ExamAttempt:
     """Resume the attempt in progress, or start a new one with its paper fixed on the server.
 
     `drawn` is a paper from draw_paper_for (drawn here if not given).
@@ -171,10 +183,21 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
     slots = drawn if drawn is not None else draw_paper_for(exam, rng)
     # No other start by this person can run between the count above and this INSERT (the
     # lock above); the unique attempt number stays as the database's own guard.
-    values = {"exam_id": exam.id, "user_id": user.id, "number": used + 1, "status": AttemptStatus.IN_PROGRESS.value,
-              "started_at": now, "deadline_at": deadline_for(exam, now)}
-    attempt = ExamAttempt(id=db.session.execute(_NEW_ATTEMPT, values).scalar_one(), **values,
-                          saved_at=None, finished_at=None, finish_reason=None)
+    values = {
+        "exam_id": exam.id,
+        "user_id": user.id,
+        "number": used + 1,
+        "status": AttemptStatus.IN_PROGRESS.value,
+        "started_at": now,
+        "deadline_at": deadline_for(exam, now),
+    }
+    attempt = ExamAttempt(
+        id=db.session.execute(_NEW_ATTEMPT, values).scalar_one(),
+        **values,
+        saved_at=None,
+        finished_at=None,
+        finish_reason=None,
+    )
     make_transient_to_detached(attempt)  # it is the row just stored: join the session as if loaded
     db.session.add(attempt)
     _store_paper(attempt.id, slots)
@@ -183,8 +206,10 @@ def start_attempt(exam: Exam, user: User, now: datetime, rng: random.Random | No
 
 def _store_paper(attempt_id: int, slots: list[paper.Slot]) -> None:
     """Insert the attempt's paper: one row per slot, numbered from 1 in paper order."""
-    rows = [{"question_id": slot.ref, "position": position, "points": slot.points,
-             "option_order": list(slot.option_order)} for position, slot in enumerate(slots, start=1)]
+    rows = [
+        {"question_id": slot.ref, "position": position, "points": slot.points, "option_order": list(slot.option_order)}
+        for position, slot in enumerate(slots, start=1)
+    ]
     if db.session.get_bind().dialect.name == "postgresql":
         # Points go as decimal strings: exact, as the numeric column stores them.
         db.session.execute(_NEW_SLOTS_FROM_JSON, {"attempt_id": attempt_id, "paper": json.dumps(rows, default=str)})
@@ -198,29 +223,51 @@ def _store_paper(attempt_id: int, slots: list[paper.Slot]) -> None:
 _candidates: dict[tuple, tuple] = {}
 
 
-def _bank_candidates(bank_state: tuple = ()) -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
+def _bank_candidates(
+    bank_state: tuple = (),
+) -> tuple[list[definitions.Candidate], dict[int, list[str]], frozenset[int]]:
     """(candidates, option keys per question in bank order, ids of questions with fixed options) for drawing."""
     state = (db.engine.url,) + (bank_state or tuple(db.session.execute(_BANK_STATE).one()))
     cached = _candidates.get(state)
     if cached is not None:
         return cached
     rows = db.session.execute(
-        select(Question.id, QuestionBank.name, Question.clause, Question.chapter, Question.tags,
-               Question.dimension, Question.level, Question.type)
+        select(
+            Question.id,
+            QuestionBank.name,
+            Question.clause,
+            Question.chapter,
+            Question.tags,
+            Question.dimension,
+            Question.level,
+            Question.type,
+        )
         .join(QuestionBank, Question.bank_id == QuestionBank.id)
-        .where(Question.retired_at.is_(None)).order_by(Question.id)
+        .where(Question.retired_at.is_(None))
+        .order_by(Question.id)
     ).all()
-    candidates = [definitions.Candidate(ref=r.id, bank=r.name, chapter=r.chapter, clause=r.clause,
-                                        tags=tuple(r.tags or ()), dimension=r.dimension, level=r.level) for r in rows]
+    candidates = [
+        definitions.Candidate(
+            ref=r.id,
+            bank=r.name,
+            chapter=r.chapter,
+            clause=r.clause,
+            tags=tuple(r.tags or ()),
+            dimension=r.dimension,
+            level=r.level,
+        )
+        for r in rows
+    ]
     kinds = {r.id: question_types.get(r.type) for r in rows}
     choice_types = {qid for qid, kind in kinds.items() if kind.uses_choices}
     fixed = frozenset(qid for qid, kind in kinds.items() if kind.fixed_options)
     keys: dict[int, list[str]] = {qid: list(kinds[qid].option_keys(())) for qid in fixed}
     if choice_types:
         for question_id, key in db.session.execute(
-                select(QuestionChoice.question_id, QuestionChoice.key)
-                .where(QuestionChoice.retired_at.is_(None), QuestionChoice.question_id.in_(choice_types))
-                .order_by(QuestionChoice.question_id, QuestionChoice.position)):
+            select(QuestionChoice.question_id, QuestionChoice.key)
+            .where(QuestionChoice.retired_at.is_(None), QuestionChoice.question_id.in_(choice_types))
+            .order_by(QuestionChoice.question_id, QuestionChoice.position)
+        ):
             keys.setdefault(question_id, []).append(key)
     _candidates.clear()  # only the bank's current state is worth keeping
     _candidates[state] = (candidates, keys, fixed)
@@ -233,8 +280,10 @@ def _draw(exam: Exam, rng: random.Random, bank_state: tuple) -> list[paper.Slot]
     slots = paper.draw_paper(draws, candidates, keys, rng, exam.shuffle_questions, exam.shuffle_options)
     # True/false is shown in a per-attempt order even when the exam keeps its choices in bank
     # order: a fixed 正确-first order would make "always the first option" a strategy.
-    return [paper.Slot(s.ref, s.points, tuple(rng.sample(keys[s.ref], len(keys[s.ref])))) if s.ref in fixed else s
-            for s in slots]
+    return [
+        paper.Slot(s.ref, s.points, tuple(rng.sample(keys[s.ref], len(keys[s.ref])))) if s.ref in fixed else s
+        for s in slots
+    ]
 
 
 def _clean(qtype: str, options: list, raw) -> tuple[dict | None, str | None]:
@@ -243,16 +292,29 @@ def _clean(qtype: str, options: list, raw) -> tuple[dict | None, str | None]:
 
 
 # Prebuilt: an autosave is a few small statements, and building them cost more than running them.
-_SLOTS = (select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type, Exam.grace_seconds)
-          .join(Question, AttemptQuestion.question_id == Question.id)
-          .join(ExamAttempt, AttemptQuestion.attempt_id == ExamAttempt.id).join(Exam, ExamAttempt.exam_id == Exam.id)
-          .where(AttemptQuestion.attempt_id == bindparam("attempt_id"),
-                 AttemptQuestion.id.in_(bindparam("ids", expanding=True))))
-_CLAIM = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS,
-                                  _attempts.c.deadline_at >= bindparam("cutoff"))
-          .values(saved_at=bindparam("now")))
-_SAVE = (update(_slots).where(_slots.c.id == bindparam("slot_id"), _slots.c.attempt_id == bindparam("attempt"))
-         .values(response=bindparam("new_response"), answered_at=bindparam("new_answered_at")))
+_SLOTS = (
+    select(AttemptQuestion.id, AttemptQuestion.option_order, Question.type, Exam.grace_seconds)
+    .join(Question, AttemptQuestion.question_id == Question.id)
+    .join(ExamAttempt, AttemptQuestion.attempt_id == ExamAttempt.id)
+    .join(Exam, ExamAttempt.exam_id == Exam.id)
+    .where(
+        AttemptQuestion.attempt_id == bindparam("attempt_id"), AttemptQuestion.id.in_(bindparam("ids", expanding=True))
+    )
+)
+_CLAIM = (
+    update(_attempts)
+    .where(
+        _attempts.c.id == bindparam("attempt_id"),
+        _attempts.c.status == AttemptStatus.IN_PROGRESS,
+        _attempts.c.deadline_at >= bindparam("cutoff"),
+    )
+    .values(saved_at=bindparam("now"))
+)
+_SAVE = (
+    update(_slots)
+    .where(_slots.c.id == bindparam("slot_id"), _slots.c.attempt_id == bindparam("attempt"))
+    .values(response=bindparam("new_response"), answered_at=bindparam("new_answered_at"))
+)
 
 
 def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveReport:
@@ -274,8 +336,9 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
     if set(ids) - set(slots):
         raise UnknownQuestion("答案中有不属于本试卷的题目，未保存。请刷新页面。")
     grace = next(iter(slots.values())).grace_seconds if slots else attempt.exam.grace_seconds
-    claimed = db.session.execute(_CLAIM, {"attempt_id": attempt.id, "cutoff": now - timedelta(seconds=grace),
-                                          "now": now}).rowcount
+    claimed = db.session.execute(
+        _CLAIM, {"attempt_id": attempt.id, "cutoff": now - timedelta(seconds=grace), "now": now}
+    ).rowcount
     if claimed != 1:
         db.session.refresh(attempt)
         if attempt.status == AttemptStatus.IN_PROGRESS:
@@ -295,8 +358,18 @@ def save_answers(attempt: ExamAttempt, answers: dict, now: datetime) -> SaveRepo
         changes.append({"id": slot_id, "response": response, "answered_at": now if response else None})
         report.saved.append(slot_id)
     if changes:
-        db.session.execute(_SAVE, [{"slot_id": c["id"], "attempt": attempt.id, "new_response": c["response"],
-                                    "new_answered_at": c["answered_at"]} for c in changes])
+        db.session.execute(
+            _SAVE,
+            [
+                {
+                    "slot_id": c["id"],
+                    "attempt": attempt.id,
+                    "new_response": c["response"],
+                    "new_answered_at": c["answered_at"],
+                }
+                for c in changes
+            ],
+        )
     return report
 
 
@@ -307,8 +380,10 @@ def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = FinishReas
     finished by the deadline: the answers saved in time are what count.
     """
     rules = db.session.execute(_RULES, {"exam_id": attempt.exam_id}).one()
-    if reason == FinishReason.SUBMITTED and not (attempt.status == AttemptStatus.IN_PROGRESS
-                                      and now <= attempt.deadline_at + timedelta(seconds=rules.grace_seconds)):
+    if reason == FinishReason.SUBMITTED and not (
+        attempt.status == AttemptStatus.IN_PROGRESS
+        and now <= attempt.deadline_at + timedelta(seconds=rules.grace_seconds)
+    ):
         reason = FinishReason.DEADLINE
     changed = db.session.execute(_FINISH, {"attempt_id": attempt.id, "now": now, "reason": reason}).rowcount
     if changed != 1:
@@ -325,14 +400,21 @@ def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = FinishReas
 
 
 _RULES = select(Exam.grace_seconds, Exam.pass_mark, Exam.partial_credit).where(Exam.id == bindparam("exam_id"))
-_FINISH = (update(_attempts).where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS)
-           .values(status=AttemptStatus.FINISHED.value, finished_at=bindparam("now"), finish_reason=bindparam("reason")))
+_FINISH = (
+    update(_attempts)
+    .where(_attempts.c.id == bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS)
+    .values(status=AttemptStatus.FINISHED.value, finished_at=bindparam("now"), finish_reason=bindparam("reason"))
+)
 
 
 def current_result(attempt: ExamAttempt) -> AttemptResult | None:
     """The latest grading fact of an attempt (None while it is in progress)."""
-    return db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt.id)
-                              .order_by(AttemptResult.sequence.desc()).limit(1)).first()
+    return db.session.scalars(
+        select(AttemptResult)
+        .where(AttemptResult.attempt_id == attempt.id)
+        .order_by(AttemptResult.sequence.desc())
+        .limit(1)
+    ).first()
 
 
 def grading_items(attempt: ExamAttempt, adjustments: list[ExamAdjustment] | None = None) -> list[scoring.Item]:
@@ -355,41 +437,80 @@ def _items(rows, choices: dict[int, dict], adjustments) -> list[scoring.Item]:
             accepted.setdefault(adjustment.question_id, []).append(adjustment.accepted)
     return [
         scoring.Item(
-            ref=row.question_id, type=row.type, points=row.points, chapter=row.chapter, clause=row.clause,
-            response=row.response, choices=choices.get(row.question_id, {}), answer=row.answer or {},
-            void=row.question_id in void, also_accepted=tuple(accepted.get(row.question_id, ())),
+            ref=row.question_id,
+            type=row.type,
+            points=row.points,
+            chapter=row.chapter,
+            clause=row.clause,
+            response=row.response,
+            choices=choices.get(row.question_id, {}),
+            answer=row.answer or {},
+            void=row.question_id in void,
+            also_accepted=tuple(accepted.get(row.question_id, ())),
         )
         for row in rows
     ]
 
 
 # Prebuilt, and plain rows rather than objects: grading reads 50 slots, their questions and choices.
-_PAPER = (select(AttemptQuestion.question_id, AttemptQuestion.points, AttemptQuestion.response, Question.type,
-                 Question.chapter, Question.clause, Question.answer)
-          .join(Question, AttemptQuestion.question_id == Question.id)
-          .where(AttemptQuestion.attempt_id == bindparam("attempt_id")).order_by(AttemptQuestion.position))
-_PAPER_CHOICES = (select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct, QuestionChoice.weight)
-                  .join(AttemptQuestion, AttemptQuestion.question_id == QuestionChoice.question_id)
-                  .where(AttemptQuestion.attempt_id == bindparam("attempt_id"))
-                  .order_by(QuestionChoice.question_id, QuestionChoice.position))
-_ADJUSTMENTS = (select(ExamAdjustment.question_id, ExamAdjustment.kind, ExamAdjustment.accepted)
-                .where(ExamAdjustment.exam_id == bindparam("exam_id")).order_by(ExamAdjustment.id))
+_PAPER = (
+    select(
+        AttemptQuestion.question_id,
+        AttemptQuestion.points,
+        AttemptQuestion.response,
+        Question.type,
+        Question.chapter,
+        Question.clause,
+        Question.answer,
+    )
+    .join(Question, AttemptQuestion.question_id == Question.id)
+    .where(AttemptQuestion.attempt_id == bindparam("attempt_id"))
+    .order_by(AttemptQuestion.position)
+)
+_PAPER_CHOICES = (
+    select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct, QuestionChoice.weight)
+    .join(AttemptQuestion, AttemptQuestion.question_id == QuestionChoice.question_id)
+    .where(AttemptQuestion.attempt_id == bindparam("attempt_id"))
+    .order_by(QuestionChoice.question_id, QuestionChoice.position)
+)
+_ADJUSTMENTS = (
+    select(ExamAdjustment.question_id, ExamAdjustment.kind, ExamAdjustment.accepted)
+    .where(ExamAdjustment.exam_id == bindparam("exam_id"))
+    .order_by(ExamAdjustment.id)
+)
 
 
-_PAPERS = (select(AttemptQuestion.attempt_id, AttemptQuestion.question_id, AttemptQuestion.points,
-                  AttemptQuestion.response, Question.type, Question.chapter, Question.clause, Question.answer)
-           .join(Question, AttemptQuestion.question_id == Question.id)
-           .where(AttemptQuestion.attempt_id.in_(bindparam("ids", expanding=True)))
-           .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position))
-_PAPERS_CHOICES = (select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct, QuestionChoice.weight)
-                   .where(QuestionChoice.question_id.in_(
-                       select(AttemptQuestion.question_id)
-                       .where(AttemptQuestion.attempt_id.in_(bindparam("ids", expanding=True))).distinct()))
-                   .order_by(QuestionChoice.question_id, QuestionChoice.position))
+_PAPERS = (
+    select(
+        AttemptQuestion.attempt_id,
+        AttemptQuestion.question_id,
+        AttemptQuestion.points,
+        AttemptQuestion.response,
+        Question.type,
+        Question.chapter,
+        Question.clause,
+        Question.answer,
+    )
+    .join(Question, AttemptQuestion.question_id == Question.id)
+    .where(AttemptQuestion.attempt_id.in_(bindparam("ids", expanding=True)))
+    .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)
+)
+_PAPERS_CHOICES = (
+    select(QuestionChoice.question_id, QuestionChoice.key, QuestionChoice.correct, QuestionChoice.weight)
+    .where(
+        QuestionChoice.question_id.in_(
+            select(AttemptQuestion.question_id)
+            .where(AttemptQuestion.attempt_id.in_(bindparam("ids", expanding=True)))
+            .distinct()
+        )
+    )
+    .order_by(QuestionChoice.question_id, QuestionChoice.position)
+)
 
 
-def regrade_attempts(exam_id: int, attempt_ids: list[int], now: datetime, reason: str = "regrade",
-                     adjustment_id: int | None = None) -> list[tuple[AttemptResult, AttemptResult | None]]:
+def regrade_attempts(
+    exam_id: int, attempt_ids: list[int], now: datetime, reason: str = "regrade", adjustment_id: int | None = None
+) -> list[tuple[AttemptResult, AttemptResult | None]]:
     """A new result for each of the exam's finished attempts `attempt_ids`, superseding its current one.
 
     Reads every paper, choice, adjustment and current result in a fixed number of
@@ -402,11 +523,15 @@ def regrade_attempts(exam_id: int, attempt_ids: list[int], now: datetime, reason
         return []
     rules = db.session.execute(_RULES, {"exam_id": exam_id}).one()
     adjustments = db.session.execute(_ADJUSTMENTS, {"exam_id": exam_id}).all()
-    owners = dict(db.session.execute(select(ExamAttempt.id, ExamAttempt.user_id)
-                                     .where(ExamAttempt.id.in_(attempt_ids))).all())
+    owners = dict(
+        db.session.execute(select(ExamAttempt.id, ExamAttempt.user_id).where(ExamAttempt.id.in_(attempt_ids))).all()
+    )
     current: dict[int, AttemptResult] = {}
-    for result in db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id.in_(attempt_ids))
-                                     .order_by(AttemptResult.attempt_id, AttemptResult.sequence)):
+    for result in db.session.scalars(
+        select(AttemptResult)
+        .where(AttemptResult.attempt_id.in_(attempt_ids))
+        .order_by(AttemptResult.attempt_id, AttemptResult.sequence)
+    ):
         current[result.attempt_id] = result  # the highest sequence wins
     choices: dict[int, dict] = {}
     for question_id, key, correct, weight in db.session.execute(_PAPERS_CHOICES, {"ids": attempt_ids}):
@@ -417,10 +542,12 @@ def regrade_attempts(exam_id: int, attempt_ids: list[int], now: datetime, reason
     pairs = []
     for attempt_id in attempt_ids:
         previous = current.get(attempt_id)
-        graded = scoring.grade(_items(papers.get(attempt_id, []), choices, adjustments), rules.pass_mark,
-                               rules.partial_credit)
-        result = _result_of(graded, attempt_id, exam_id, owners[attempt_id], reason,
-                            previous.sequence + 1 if previous else 1, now)
+        graded = scoring.grade(
+            _items(papers.get(attempt_id, []), choices, adjustments), rules.pass_mark, rules.partial_credit
+        )
+        result = _result_of(
+            graded, attempt_id, exam_id, owners[attempt_id], reason, previous.sequence + 1 if previous else 1, now
+        )
         result.supersedes_id = previous.id if previous else None
         result.adjustment_id = adjustment_id
         pairs.append((result, previous))
@@ -429,8 +556,14 @@ def regrade_attempts(exam_id: int, attempt_ids: list[int], now: datetime, reason
     return pairs
 
 
-def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetime,
-                  adjustments: list[ExamAdjustment] | None = None, rules=None) -> AttemptResult:
+def grade_attempt(
+    attempt: ExamAttempt,
+    reason: str,
+    sequence: int,
+    now: datetime,
+    adjustments: list[ExamAdjustment] | None = None,
+    rules=None,
+) -> AttemptResult:
     """A new (unsaved) AttemptResult for the attempt's answers as they stand.
 
     `rules` is the exam's (grace_seconds, pass_mark, partial_credit) row when the caller has it.
@@ -441,13 +574,22 @@ def grade_attempt(attempt: ExamAttempt, reason: str, sequence: int, now: datetim
     return _result_of(result, attempt.id, attempt.exam_id, attempt.user_id, reason, sequence, now)
 
 
-def _result_of(result, attempt_id: int, exam_id: int, user_id: int, reason: str, sequence: int,
-               now: datetime) -> AttemptResult:
+def _result_of(
+    result, attempt_id: int, exam_id: int, user_id: int, reason: str, sequence: int, now: datetime
+) -> AttemptResult:
     """An unsaved AttemptResult row for a scoring result."""
     return AttemptResult(
-        attempt_id=attempt_id, exam_id=exam_id, user_id=user_id, sequence=sequence,
-        score=result.score, points_awarded=result.awarded, points_possible=result.possible, passed=result.passed,
-        breakdown=result.breakdown, reason=reason, graded_at=now,
+        attempt_id=attempt_id,
+        exam_id=exam_id,
+        user_id=user_id,
+        sequence=sequence,
+        score=result.score,
+        points_awarded=result.awarded,
+        points_possible=result.possible,
+        passed=result.passed,
+        breakdown=result.breakdown,
+        reason=reason,
+        graded_at=now,
         items=[[i.ref, scoring._s(i.awarded), scoring._s(i.fraction), i.chosen, i.void] for i in result.items],
     )
 
@@ -470,8 +612,13 @@ def close_overdue(now: datetime) -> int:
     closed = 0
     for exam in db.session.scalars(select(Exam)):
         cutoff = now - timedelta(seconds=exam.grace_seconds)
-        for attempt in db.session.scalars(select(ExamAttempt).where(
-                ExamAttempt.exam_id == exam.id, ExamAttempt.status == AttemptStatus.IN_PROGRESS, ExamAttempt.deadline_at < cutoff)):
+        for attempt in db.session.scalars(
+            select(ExamAttempt).where(
+                ExamAttempt.exam_id == exam.id,
+                ExamAttempt.status == AttemptStatus.IN_PROGRESS,
+                ExamAttempt.deadline_at < cutoff,
+            )
+        ):
             finish_attempt(attempt, now, FinishReason.DEADLINE)
             closed += 1
     return closed

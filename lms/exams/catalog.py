@@ -20,8 +20,21 @@ from lms.extensions import db
 from lms.models import AttemptResult, AttemptStatus, Exam, ExamAttempt, User
 from lms.sync import SyncReport, Upsert, upsert_and_retire
 
-_FIELDS = ("title", "quarter", "opens_at", "closes_at", "time_limit_minutes", "grace_seconds", "attempts_allowed",
-           "pass_mark", "partial_credit", "shuffle_questions", "shuffle_options", "review_policy", "audience")
+_FIELDS = (
+    "title",
+    "quarter",
+    "opens_at",
+    "closes_at",
+    "time_limit_minutes",
+    "grace_seconds",
+    "attempts_allowed",
+    "pass_mark",
+    "partial_credit",
+    "shuffle_questions",
+    "shuffle_options",
+    "review_policy",
+    "audience",
+)
 
 
 def sync_exams(definitions: list[ExamDefinition]) -> SyncReport:
@@ -42,10 +55,14 @@ def sync_exams(definitions: list[ExamDefinition]) -> SyncReport:
         exam.definition_hash = definition.definition_hash
         exam.updated_at = now
 
-    how = Upsert(unchanged=lambda exam, definition: exam.definition_hash == definition.definition_hash,
-                 create=create, update=write, retire=lambda exam: setattr(exam, "retired_at", now),
-                 is_retired=lambda exam: exam.retired_at is not None,
-                 restore=lambda exam: setattr(exam, "retired_at", None))
+    how = Upsert(
+        unchanged=lambda exam, definition: exam.definition_hash == definition.definition_hash,
+        create=create,
+        update=write,
+        retire=lambda exam: setattr(exam, "retired_at", now),
+        is_retired=lambda exam: exam.retired_at is not None,
+        restore=lambda exam: setattr(exam, "retired_at", None),
+    )
     report = upsert_and_retire(existing, ((d.key, d) for d in definitions), how, SyncReport(noun="场考试"))
     db.session.flush()
     return report
@@ -72,7 +89,9 @@ class ExamCard:
 
     @property
     def can_start(self) -> bool:
-        return self.state == "open" and (self.in_progress is not None or self.attempts_used < self.exam.attempts_allowed)
+        return self.state == "open" and (
+            self.in_progress is not None or self.attempts_used < self.exam.attempts_allowed
+        )
 
 
 _LISTED = select(Exam).where(Exam.retired_at.is_(None)).order_by(Exam.opens_at.desc())
@@ -89,18 +108,31 @@ def exams_for(user: User, now: datetime) -> list[ExamCard]:
     mine: dict[int, list[ExamAttempt]] = defaultdict(list)
     latest: dict[int, AttemptResult] = {}
     if ids:
-        for attempt in db.session.scalars(select(ExamAttempt).where(
-                ExamAttempt.user_id == user.id, ExamAttempt.exam_id.in_(ids)).order_by(ExamAttempt.number)):
+        for attempt in db.session.scalars(
+            select(ExamAttempt)
+            .where(ExamAttempt.user_id == user.id, ExamAttempt.exam_id.in_(ids))
+            .order_by(ExamAttempt.number)
+        ):
             mine[attempt.exam_id].append(attempt)
-        for result in db.session.scalars(select(AttemptResult).where(
-                AttemptResult.user_id == user.id, AttemptResult.exam_id.in_(ids))
-                .order_by(AttemptResult.attempt_id, AttemptResult.sequence)):
+        for result in db.session.scalars(
+            select(AttemptResult)
+            .where(AttemptResult.user_id == user.id, AttemptResult.exam_id.in_(ids))
+            .order_by(AttemptResult.attempt_id, AttemptResult.sequence)
+        ):
             latest[result.attempt_id] = result  # the highest sequence wins
     cards = []
     for exam in exams:
         state = "upcoming" if now < exam.opens_at else "open" if now < exam.closes_at else "closed"
         tries = tuple((attempt, latest.get(attempt.id)) for attempt in mine[exam.id])
         in_progress = next((attempt for attempt, _ in tries if attempt.status == AttemptStatus.IN_PROGRESS), None)
-        cards.append(ExamCard(exam, state, len(tries), in_progress, tries,
-                              best_of([result for _, result in tries if result is not None])))
+        cards.append(
+            ExamCard(
+                exam,
+                state,
+                len(tries),
+                in_progress,
+                tries,
+                best_of([result for _, result in tries if result is not None]),
+            )
+        )
     return cards

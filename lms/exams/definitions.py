@@ -34,8 +34,22 @@ REVIEW_POLICIES = {
 }
 TOTAL_POINTS = Decimal(100)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-_TOP_KEYS = {"key", "title", "quarter", "opens", "closes", "time_limit_minutes", "grace_seconds", "attempts",
-             "pass_mark", "partial_credit", "shuffle", "review", "audience", "draws"}
+_TOP_KEYS = {
+    "key",
+    "title",
+    "quarter",
+    "opens",
+    "closes",
+    "time_limit_minutes",
+    "grace_seconds",
+    "attempts",
+    "pass_mark",
+    "partial_credit",
+    "shuffle",
+    "review",
+    "audience",
+    "draws",
+}
 _DRAW_KEYS = {"bank", "chapter", "clause", "tags", "dimension", "level", "count", "points"}
 
 
@@ -49,8 +63,12 @@ class _DefinitionLoader(yaml.SafeLoader):
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         for key_node, value_node in node.value:
-            if (isinstance(key_node, yaml.ScalarNode) and key_node.value in _TEXT_KEYS
-                    and isinstance(value_node, yaml.ScalarNode) and value_node.tag != "tag:yaml.org,2002:null"):
+            if (
+                isinstance(key_node, yaml.ScalarNode)
+                and key_node.value in _TEXT_KEYS
+                and isinstance(value_node, yaml.ScalarNode)
+                and value_node.tag != "tag:yaml.org,2002:null"
+            ):
                 mapping[key_node.value] = value_node.value.strip()
         return mapping
 
@@ -78,16 +96,27 @@ class Draw:
 
     def matches(self, candidate: Candidate) -> bool:
         """True when `candidate` passes every filter of this draw."""
-        return ((self.bank is None or candidate.bank == self.bank)
-                and (self.chapter is None or candidate.chapter == self.chapter)
-                and (self.clause is None or candidate.clause == self.clause)
-                and set(self.tags) <= set(candidate.tags)
-                and (self.dimension is None or candidate.dimension == self.dimension)
-                and (self.level is None or candidate.level == self.level))
+        return (
+            (self.bank is None or candidate.bank == self.bank)
+            and (self.chapter is None or candidate.chapter == self.chapter)
+            and (self.clause is None or candidate.clause == self.clause)
+            and set(self.tags) <= set(candidate.tags)
+            and (self.dimension is None or candidate.dimension == self.dimension)
+            and (self.level is None or candidate.level == self.level)
+        )
 
     def label(self) -> str:
-        parts = [f"{name}={value}" for name, value in (("bank", self.bank), ("chapter", self.chapter),
-                 ("clause", self.clause), ("dimension", self.dimension), ("level", self.level)) if value]
+        parts = [
+            f"{name}={value}"
+            for name, value in (
+                ("bank", self.bank),
+                ("chapter", self.chapter),
+                ("clause", self.clause),
+                ("dimension", self.dimension),
+                ("level", self.level),
+            )
+            if value
+        ]
         parts += [f"tag={tag}" for tag in self.tags]
         return "、".join(parts) or "全部题目"
 
@@ -136,8 +165,14 @@ class ExamDefinition:
 
     def blueprint(self) -> list[dict]:
         """The draws as JSON-ready data (the database's `blueprint` column)."""
-        return [{k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v)
-                 for k, v in asdict(draw).items() if v not in (None, ())} for draw in self.draws]
+        return [
+            {
+                k: (str(v) if isinstance(v, Decimal) else list(v) if isinstance(v, tuple) else v)
+                for k, v in asdict(draw).items()
+                if v not in (None, ())
+            }
+            for draw in self.draws
+        ]
 
     @property
     def definition_hash(self) -> str:
@@ -148,9 +183,16 @@ class ExamDefinition:
 
 def draw_from_blueprint(data: dict) -> Draw:
     """A `Draw` back from its JSON form in `Exam.blueprint`."""
-    return Draw(count=int(data["count"]), points=Decimal(str(data["points"])), bank=data.get("bank"),
-                chapter=data.get("chapter"), clause=data.get("clause"), tags=tuple(data.get("tags", ())),
-                dimension=data.get("dimension"), level=data.get("level"))
+    return Draw(
+        count=int(data["count"]),
+        points=Decimal(str(data["points"])),
+        bank=data.get("bank"),
+        chapter=data.get("chapter"),
+        clause=data.get("clause"),
+        tags=tuple(data.get("tags", ())),
+        dimension=data.get("dimension"),
+        level=data.get("level"),
+    )
 
 
 def load_definitions(quizzes_dir: str | Path) -> list[ExamDefinition]:
@@ -202,7 +244,8 @@ def load_definition(file: str | Path) -> ExamDefinition:
         key=key,
         title=_required_text(data, "title", err),
         quarter=str(data.get("quarter") or key),
-        opens_at=opens or datetime(2000, 1, 1), closes_at=closes or datetime(2000, 1, 2),
+        opens_at=opens or datetime(2000, 1, 1),
+        closes_at=closes or datetime(2000, 1, 2),
         time_limit_minutes=_integer(data, "time_limit_minutes", None, 1, err),
         grace_seconds=_integer(data, "grace_seconds", 60, 0, err),
         attempts_allowed=_integer(data, "attempts", 2, 1, err),
@@ -234,8 +277,11 @@ def check_draws(definition: ExamDefinition, candidates: list[Candidate]) -> list
         matching = {candidate.ref for candidate in candidates if draw.matches(candidate)}
         reserved = sum(count for refs, count in taken_before if refs & matching)
         if len(matching) - reserved < draw.count:
-            problems.append(f"{definition.file}: 第 {index} 条抽题规则（{draw.label()}）需要 {draw.count} 题，"
-                            f"题库中符合的有 {len(matching)} 题" + (f"，其中最多 {reserved} 题可能已被前面的规则抽走" if reserved else ""))
+            problems.append(
+                f"{definition.file}: 第 {index} 条抽题规则（{draw.label()}）需要 {draw.count} 题，"
+                f"题库中符合的有 {len(matching)} 题"
+                + (f"，其中最多 {reserved} 题可能已被前面的规则抽走" if reserved else "")
+            )
         taken_before.append((matching, draw.count))
     return problems
 
@@ -303,7 +349,7 @@ def _audience(value: Any, err) -> dict:
 
 def _draws(value: Any, err) -> tuple[Draw, ...]:
     if not isinstance(value, list) or not value:
-        err("draws 至少需要一条抽题规则，如 {chapter: \"2\", count: 5, points: 2}")
+        err('draws 至少需要一条抽题规则，如 {chapter: "2", count: 5, points: 2}')
         return ()
     draws = []
     for index, item in enumerate(value, start=1):
@@ -324,16 +370,23 @@ def _draws(value: Any, err) -> tuple[Draw, ...]:
             err(f"第 {index} 条抽题规则的 level 应为：" + "、".join(SKILL_LEVELS))
         clause = _opt(item, "clause")
         if clause is not None and not CLAUSE_PATTERN.match(clause):
-            err(f"第 {index} 条抽题规则的 clause「{clause}」无效，应如 \"2.1\"、\"5.10\"")
+            err(f'第 {index} 条抽题规则的 clause「{clause}」无效，应如 "2.1"、"5.10"')
         tags = item.get("tags") or []
         if not isinstance(tags, list):
             err(f"第 {index} 条抽题规则的 tags 应是列表")
             tags = []
-        draws.append(Draw(
-            count=count, points=_number(item.get("points"), f"第 {index} 条抽题规则的 points", err),
-            bank=_opt(item, "bank"), chapter=_opt(item, "chapter"), clause=clause,
-            tags=tuple(str(tag) for tag in tags), dimension=dimension, level=level,
-        ))
+        draws.append(
+            Draw(
+                count=count,
+                points=_number(item.get("points"), f"第 {index} 条抽题规则的 points", err),
+                bank=_opt(item, "bank"),
+                chapter=_opt(item, "chapter"),
+                clause=clause,
+                tags=tuple(str(tag) for tag in tags),
+                dimension=dimension,
+                level=level,
+            )
+        )
     return tuple(draws)
 
 
@@ -348,8 +401,19 @@ def check_definitions(quizzes_dir: str | Path, banks) -> list[tuple[str, str]]:
         found = load_definitions(quizzes_dir)
     except DefinitionError as error:
         return [tuple(problem.split(": ", 1)) if ": " in problem else ("", problem) for problem in error.problems]
-    candidates = [Candidate(ref=q.id, bank=bank.name, chapter=q.chapter, clause=q.clause, tags=tuple(q.tags),
-                            dimension=q.dimension, level=q.level) for bank in banks for q in bank.questions]
+    candidates = [
+        Candidate(
+            ref=q.id,
+            bank=bank.name,
+            chapter=q.chapter,
+            clause=q.clause,
+            tags=tuple(q.tags),
+            dimension=q.dimension,
+            level=q.level,
+        )
+        for bank in banks
+        for q in bank.questions
+    ]
     problems = []
     for definition in found:
         problems += [tuple(problem.split(": ", 1)) for problem in check_draws(definition, candidates)]

@@ -17,13 +17,19 @@ class ConfirmForm(FlaskForm):
 
 class AppealForm(FlaskForm):
     position = IntegerField("题号", validators=[DataRequired("请选择题号。"), NumberRange(min=1, message="题号无效。")])
-    reason = TextAreaField("申诉理由", validators=[DataRequired("请写明申诉理由。"), Length(min=5, max=2000, message="理由应为 5–2000 字。")])
+    reason = TextAreaField(
+        "申诉理由",
+        validators=[DataRequired("请写明申诉理由。"), Length(min=5, max=2000, message="理由应为 5–2000 字。")],
+    )
 
 
 class DecisionForm(FlaskForm):
     outcome = SelectField("处理结果", choices=options(OUTCOMES.items()), validators=[DataRequired("请选择处理结果。")])
-    accepted = StringField("接受的答案", validators=[Optional(), Length(max=200)],
-                           description="选择题写选项字母（如 b 或 a,c），判断题写 true 或 false，其他题型写答案文本。")
+    accepted = StringField(
+        "接受的答案",
+        validators=[Optional(), Length(max=200)],
+        description="选择题写选项字母（如 b 或 a,c），判断题写 true 或 false，其他题型写答案文本。",
+    )
     note = TextAreaField("处理理由", validators=[DataRequired("请写明处理理由。"), Length(max=2000)])
 
 
@@ -44,5 +50,5 @@ def answers_from_form(form) -> dict[str, list[str]]:
     answers: dict[str, list[str]] = {key: [] for key in form.get("slots", "").split(",") if key.strip()}
     for name in form:
         if name.startswith(FIELD_PREFIX):
-            answers[name[len(FIELD_PREFIX):]] = [value for value in form.getlist(name)]
+            answers[name[len(FIELD_PREFIX) :]] = [value for value in form.getlist(name)]
     return answers

@@ -36,8 +36,12 @@ def _exam_or_404(key: str) -> Exam:
 def list_exams():
     """Every exam, newest first, with links to its roster and analysis."""
     exams = db.session.scalars(select(Exam).order_by(Exam.opens_at.desc())).all()
-    return render_template("exams/manage_list.html", exams=exams, now=clock.now(),
-                           open_appeals=len(appeals.open_appeals()) if current_user.has_role(*STAFF_ADMIN_ROLES) else None)
+    return render_template(
+        "exams/manage_list.html",
+        exams=exams,
+        now=clock.now(),
+        open_appeals=len(appeals.open_appeals()) if current_user.has_role(*STAFF_ADMIN_ROLES) else None,
+    )
 
 
 @bp.get("/<key>/")
@@ -49,14 +53,27 @@ def roster(key: str):
     stats = results.team_stats(rows)
     form = RosterFilterForm(request.args)
     form.team.choices = options([("", "全部团队")] + [(s.team, s.team) for s in stats])
-    shown = [r for r in rows if (not form.status.data or r.status == form.status.data)
-             and (not form.team.data or (r.person.team or "未分组") == form.team.data)]
+    shown = [
+        r
+        for r in rows
+        if (not form.status.data or r.status == form.status.data)
+        and (not form.team.data or (r.person.team or "未分组") == form.team.data)
+    ]
     per_page = current_app.config.get("ROSTER_PER_PAGE", 50)
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(shown) // per_page))
-    return render_template("exams/roster.html", exam=exam, rows=shown[(page - 1) * per_page:page * per_page],
-                           page=page, pages=pages, count=len(shown), stats=stats, form=form,
-                           rate_chart=results.pass_rate_chart(stats), dist_chart=results.distribution_chart(stats))
+    return render_template(
+        "exams/roster.html",
+        exam=exam,
+        rows=shown[(page - 1) * per_page : page * per_page],
+        page=page,
+        pages=pages,
+        count=len(shown),
+        stats=stats,
+        form=form,
+        rate_chart=results.pass_rate_chart(stats),
+        dist_chart=results.distribution_chart(stats),
+    )
 
 
 @bp.get("/<key>/roster.csv")
@@ -76,8 +93,14 @@ def item_analysis(key: str):
     question_url, lesson_url = url_maker("question_bank.show_question", "key"), url_maker("courses.lesson", "clause_id")
     lessons = {clause: lesson_url(clause) for clause in {item.clause for item in items}}  # a few dozen clauses
     rows = [(item, question_url(item.key), lessons[item.clause]) for item in items]
-    return render_template("exams/items.html", exam=exam, rows=rows, type_labels=QUESTION_TYPES,
-                           option_labels=OPTION_LABELS, thresholds=(analysis.TOO_EASY, analysis.TOO_HARD))
+    return render_template(
+        "exams/items.html",
+        exam=exam,
+        rows=rows,
+        type_labels=QUESTION_TYPES,
+        option_labels=OPTION_LABELS,
+        thresholds=(analysis.TOO_EASY, analysis.TOO_HARD),
+    )
 
 
 class _OptionLabels(dict):
@@ -112,8 +135,13 @@ def list_appeals():
     """Appeals, open ones first (oldest first), late ones flagged; paginated."""
     stmt = select(Appeal).order_by(Appeal.id.desc())
     page = db.paginate(stmt, per_page=current_app.config.get("APPEALS_PER_PAGE", 30), error_out=False)
-    return render_template("exams/appeals.html", open_appeals=appeals.open_appeals(), page=page,
-                           today=clock.today(), outcomes=appeals.OUTCOMES)
+    return render_template(
+        "exams/appeals.html",
+        open_appeals=appeals.open_appeals(),
+        page=page,
+        today=clock.today(),
+        outcomes=appeals.OUTCOMES,
+    )
 
 
 @bp.route("/appeals/<int:appeal_id>", methods=["GET", "POST"])
@@ -124,8 +152,15 @@ def decide_appeal(appeal_id: int):
     form = DecisionForm()
     if appeal.decision is None and form.validate_on_submit():
         try:
-            count = appeals.decide_appeal(appeal, current_user, form.outcome.data, form.note.data, clock.now(),
-                                          form.accepted.data or "", origin=request_origin())
+            count = appeals.decide_appeal(
+                appeal,
+                current_user,
+                form.outcome.data,
+                form.note.data,
+                clock.now(),
+                form.accepted.data or "",
+                origin=request_origin(),
+            )
         except AppealError as error:
             db.session.rollback()
             show_error(form, error)
@@ -134,5 +169,6 @@ def decide_appeal(appeal_id: int):
             flash(f"已处理。重新评分的答卷：{count} 份。", "success")
             return redirect(url_for("exam_admin.decide_appeal", appeal_id=appeal.id))
     slot = next((s for s in appeal.attempt.questions if s.question_id == appeal.question_id), None)
-    return render_template("exams/appeal.html", appeal=appeal, form=form, slot=slot, today=clock.today(),
-                           outcomes=appeals.OUTCOMES)
+    return render_template(
+        "exams/appeal.html", appeal=appeal, form=form, slot=slot, today=clock.today(), outcomes=appeals.OUTCOMES
+    )

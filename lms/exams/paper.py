@@ -27,8 +27,14 @@ class Slot:
     option_order: tuple[str, ...]
 
 
-def draw_paper(draws: list[Draw] | tuple[Draw, ...], candidates: list[Candidate], choice_keys: dict,
-               rng: random.Random, shuffle_questions: bool = True, shuffle_options: bool = True) -> list[Slot]:
+def draw_paper(
+    draws: list[Draw] | tuple[Draw, ...],
+    candidates: list[Candidate],
+    choice_keys: dict,
+    rng: random.Random,
+    shuffle_questions: bool = True,
+    shuffle_options: bool = True,
+) -> list[Slot]:
     """Fill every draw in order without reusing a question; shuffle as the exam says.
 
     `choice_keys` maps a candidate ref to its option keys in bank order
@@ -40,7 +46,7 @@ def draw_paper(draws: list[Draw] | tuple[Draw, ...], candidates: list[Candidate]
         pool = [candidate.ref for candidate in candidates if candidate.ref not in used and draw.matches(candidate)]
         if len(pool) < draw.count:
             raise PaperError(f"抽题规则（{draw.label()}）需要 {draw.count} 题，题库只有 {len(pool)} 题可用")
-        for ref in rng.sample(pool, draw.count) if shuffle_questions else pool[:draw.count]:
+        for ref in rng.sample(pool, draw.count) if shuffle_questions else pool[: draw.count]:
             used.add(ref)
             keys = list(choice_keys.get(ref, ()))
             if shuffle_options:

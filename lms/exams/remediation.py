@@ -40,17 +40,26 @@ def plan_for(exam: Exam, user: User, result: AttemptResult | None = None) -> lis
     clauses = missed_clauses(result)
     if not clauses:
         return []
-    lessons = db.session.scalars(select(Lesson).where(Lesson.clause_id.in_(clauses), Lesson.retired_at.is_(None))
-                                 .order_by(Lesson.position)).all()
-    done = set(db.session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user.id, LessonProgress.lesson_id.in_([lesson.id for lesson in lessons] or [0]),
-        LessonProgress.completed_at >= result.graded_at)))
+    lessons = db.session.scalars(
+        select(Lesson).where(Lesson.clause_id.in_(clauses), Lesson.retired_at.is_(None)).order_by(Lesson.position)
+    ).all()
+    done = set(
+        db.session.scalars(
+            select(LessonProgress.lesson_id).where(
+                LessonProgress.user_id == user.id,
+                LessonProgress.lesson_id.in_([lesson.id for lesson in lessons] or [0]),
+                LessonProgress.completed_at >= result.graded_at,
+            )
+        )
+    )
     return [RemediationItem(lesson.clause_id, lesson.title, lesson.id in done) for lesson in lessons]
 
 
 def dashboard_todo(user: User) -> list[tuple[Exam, list[RemediationItem]]]:
     """For the rep's dashboard: per exam with a result, the remediation lessons not yet done."""
-    exam_ids = db.session.scalars(select(AttemptResult.exam_id).where(AttemptResult.user_id == user.id).distinct()).all()
+    exam_ids = db.session.scalars(
+        select(AttemptResult.exam_id).where(AttemptResult.user_id == user.id).distinct()
+    ).all()
     todo = []
     for exam in db.session.scalars(select(Exam).where(Exam.id.in_(exam_ids or [0])).order_by(Exam.closes_at.desc())):
         items = [item for item in plan_for(exam, user) if not item.done]

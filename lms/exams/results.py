@@ -24,8 +24,13 @@ from lms.models import AttemptQuestion, AttemptResult, AttemptStatus, Exam, Exam
 from lms.question_bank.service import RepOption, RepQuestion, render_stem
 
 STATUS_LABELS = {"not_started": "未开始", "in_progress": "作答中", "passed": "通过", "failed": "未通过"}
-BANDS = (("<60", Decimal(0), Decimal(60)), ("60–69", Decimal(60), Decimal(70)), ("70–79", Decimal(70), Decimal(80)),
-         ("80–89", Decimal(80), Decimal(90)), ("90–100", Decimal(90), Decimal(101)))
+BANDS = (
+    ("<60", Decimal(0), Decimal(60)),
+    ("60–69", Decimal(60), Decimal(70)),
+    ("70–79", Decimal(70), Decimal(80)),
+    ("80–89", Decimal(80), Decimal(90)),
+    ("90–100", Decimal(90), Decimal(101)),
+)
 
 
 def latest_results(exam_id: int, user_ids: list[int] | None = None) -> dict[int, AttemptResult]:
@@ -51,8 +56,11 @@ def best_result(exam: Exam, user: User) -> AttemptResult | None:
 
 def attempts_of(exam: Exam, user: User) -> list[tuple[ExamAttempt, AttemptResult | None]]:
     """The person's attempts for `exam`, oldest first, with their current results."""
-    attempts = db.session.scalars(select(ExamAttempt).where(ExamAttempt.exam_id == exam.id,
-                                                            ExamAttempt.user_id == user.id).order_by(ExamAttempt.number))
+    attempts = db.session.scalars(
+        select(ExamAttempt)
+        .where(ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id)
+        .order_by(ExamAttempt.number)
+    )
     latest = latest_results(exam.id, [user.id])
     return [(attempt, latest.get(attempt.id)) for attempt in attempts]
 
@@ -87,8 +95,11 @@ def can_still_take(exam: Exam, user: User, now: datetime) -> bool:
     """Whether `user` has a sitting of `exam` ahead: eligible, window not closed, an attempt left or in progress."""
     if exam.retired_at is not None or now >= exam.closes_at or not is_eligible(exam, user):
         return False
-    statuses = list(db.session.scalars(select(ExamAttempt.status).where(ExamAttempt.exam_id == exam.id,
-                                                                        ExamAttempt.user_id == user.id)))
+    statuses = list(
+        db.session.scalars(
+            select(ExamAttempt.status).where(ExamAttempt.exam_id == exam.id, ExamAttempt.user_id == user.id)
+        )
+    )
     return "in_progress" in statuses or len(statuses) < exam.attempts_allowed
 
 
@@ -108,9 +119,13 @@ def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> lis
     Built from stems and option texts only: nothing here says which option is right, and
     option values are the attempt's tokens, never the bank's keys.
     """
-    stmt = (select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id)
-            .options(selectinload(AttemptQuestion.question).selectinload(Question.choices))
-            .order_by(AttemptQuestion.position).execution_options(populate_existing=True))
+    stmt = (
+        select(AttemptQuestion)
+        .where(AttemptQuestion.attempt_id == attempt.id)
+        .options(selectinload(AttemptQuestion.question).selectinload(Question.choices))
+        .order_by(AttemptQuestion.position)
+        .execution_options(populate_existing=True)
+    )
     if positions is not None:
         stmt = stmt.where(AttemptQuestion.position.in_(list(positions)))
     pairs = []
@@ -120,12 +135,22 @@ def paper_questions(attempt: ExamAttempt, positions: range | None = None) -> lis
         shown = kind.rep_options({choice.key: choice.text for choice in question.choices}, slot.option_order)
         table = options.tokens_for(attempt.id, slot.id, slot.option_order)
         labels = kind.option_labels(slot.option_order)
-        pairs.append(PaperQuestion(slot, RepQuestion(
-            key=str(slot.position), type=question.type, type_label=kind.label, stem_html=_stem_html(question),
-            options=tuple(RepOption(table[option.key], option.text) for option in shown),
-            unit=kind.rep_unit(question.answer),
-            points=format(slot.points.normalize(), "f"),
-        ), options.encode_response(slot.response, table), labels))
+        pairs.append(
+            PaperQuestion(
+                slot,
+                RepQuestion(
+                    key=str(slot.position),
+                    type=question.type,
+                    type_label=kind.label,
+                    stem_html=_stem_html(question),
+                    options=tuple(RepOption(table[option.key], option.text) for option in shown),
+                    unit=kind.rep_unit(question.answer),
+                    points=format(slot.points.normalize(), "f"),
+                ),
+                options.encode_response(slot.response, table),
+                labels,
+            )
+        )
     return pairs
 
 
@@ -164,12 +189,25 @@ def review_items(attempt: ExamAttempt, result: AttemptResult) -> list[ReviewItem
     for shown in paper_questions(attempt):
         slot, question = shown.slot, shown.slot.question
         review = question_types.get(question.type).review(
-            [choice.key for choice in question.choices if choice.correct], question.answer)
+            [choice.key for choice in question.choices if choice.correct], question.answer
+        )
         row = scored.get(slot.question_id, [slot.question_id, "0", "0", "", False])
         correct = tuple(shown.labels.get(key, key.upper()) for key in review.correct_keys)  # as the paper showed them
-        items.append(ReviewItem(slot.position, shown.rep, shown.response, correct, review.accepted, row[1],
-                                format(slot.points.normalize(), "f"), bool(row[4]), question.clause,
-                                question.explanation, question.id))
+        items.append(
+            ReviewItem(
+                slot.position,
+                shown.rep,
+                shown.response,
+                correct,
+                review.accepted,
+                row[1],
+                format(slot.points.normalize(), "f"),
+                bool(row[4]),
+                question.clause,
+                question.explanation,
+                question.id,
+            )
+        )
     return items
 
 
@@ -251,10 +289,24 @@ def pass_rate_chart(stats: list[TeamStats]) -> dict:
     bars = []
     for index, team in enumerate(stats):
         y = 10 + index * row_height
-        bars.append({"label": team.team, "y": y, "text_y": y + 15, "width": round(float(team.pass_rate) * bar_width / 100, 1),
-                     "value": f"{team.pass_rate}%（{team.passed}/{team.finished}）", "value_x": label_width + bar_width + 8})
-    return {"height": 20 + row_height * len(stats), "width": label_width + bar_width + 150, "x": label_width,
-            "bar_width": bar_width, "bars": bars, "mark_x": label_width + bar_width * 0.8}
+        bars.append(
+            {
+                "label": team.team,
+                "y": y,
+                "text_y": y + 15,
+                "width": round(float(team.pass_rate) * bar_width / 100, 1),
+                "value": f"{team.pass_rate}%（{team.passed}/{team.finished}）",
+                "value_x": label_width + bar_width + 8,
+            }
+        )
+    return {
+        "height": 20 + row_height * len(stats),
+        "width": label_width + bar_width + 150,
+        "x": label_width,
+        "bar_width": bar_width,
+        "bars": bars,
+        "mark_x": label_width + bar_width * 0.8,
+    }
 
 
 def distribution_chart(stats: list[TeamStats]) -> dict:
@@ -264,12 +316,25 @@ def distribution_chart(stats: list[TeamStats]) -> dict:
     groups = []
     for index, team in enumerate(stats):
         x0 = 40 + index * (column * len(BANDS) + gap)
-        columns = [{"x": x0 + i * column, "height": round(count * height / peak, 1),
-                    "y": 10 + height - round(count * height / peak, 1), "band": i, "count": count,
-                    "label": BANDS[i][0]} for i, count in enumerate(team.bands)]
+        columns = [
+            {
+                "x": x0 + i * column,
+                "height": round(count * height / peak, 1),
+                "y": 10 + height - round(count * height / peak, 1),
+                "band": i,
+                "count": count,
+                "label": BANDS[i][0],
+            }
+            for i, count in enumerate(team.bands)
+        ]
         groups.append({"team": team.team, "columns": columns, "label_x": x0, "label_y": height + 28})
-    return {"width": 60 + len(stats) * (column * len(BANDS) + gap), "height": height + 40, "base_y": height + 10,
-            "groups": groups, "bands": [band[0] for band in BANDS]}
+    return {
+        "width": 60 + len(stats) * (column * len(BANDS) + gap),
+        "height": height + 40,
+        "base_y": height + 10,
+        "groups": groups,
+        "bands": [band[0] for band in BANDS],
+    }
 
 
 def roster_table(exam: Exam, rows: list[RosterRow]) -> tuple[list[str], list[list]]:
@@ -278,7 +343,17 @@ def roster_table(exam: Exam, rows: list[RosterRow]) -> tuple[list[str], list[lis
     table = []
     for row in rows:
         best = row.best
-        table.append([exam.key, row.person.employee_no, row.person.name, row.person.team or "", row.status_label,
-                      f"{best.score:f}" if best else "", ("是" if best.passed else "否") if best else "", row.attempts,
-                      clock.format_local(best.graded_at) if best else ""])  # the company's zone, like every page
+        table.append(
+            [
+                exam.key,
+                row.person.employee_no,
+                row.person.name,
+                row.person.team or "",
+                row.status_label,
+                f"{best.score:f}" if best else "",
+                ("是" if best.passed else "否") if best else "",
+                row.attempts,
+                clock.format_local(best.graded_at) if best else "",
+            ]
+        )  # the company's zone, like every page
     return header, table

@@ -106,9 +106,13 @@ def grade(items: list[Item], pass_mark: Decimal, partial_credit: bool = False) -
         exact, passed = HUNDRED, True
     return Grade(
         score=exact.quantize(CENT, rounding=ROUND_HALF_UP),
-        awarded=awarded_total, possible=possible_total, passed=passed,
-        breakdown={chapter: {"awarded": _s(a), "possible": _s(p)}
-                   for chapter, (a, p) in sorted(breakdown.items(), key=lambda kv: _chapter_key(kv[0]))},
+        awarded=awarded_total,
+        possible=possible_total,
+        passed=passed,
+        breakdown={
+            chapter: {"awarded": _s(a), "possible": _s(p)}
+            for chapter, (a, p) in sorted(breakdown.items(), key=lambda kv: _chapter_key(kv[0]))
+        },
         items=tuple(graded),
     )
 

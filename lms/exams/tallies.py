@@ -103,10 +103,12 @@ def record_many(exam_id: int, pairs) -> None:
 
 
 _upserts: dict[str, tuple] = {}
-_TABLES = ((ExamItemTally, ("exam_id", "question_id", "bucket"), ("answered", "credit")),
-           (ExamItemCell, ("exam_id", "score", "block", "question_id"), ("answered", "credit")),
-           (ExamOptionTally, ("exam_id", "question_id", "option"), ("chosen",)),
-           (ExamScoreCell, ("exam_id", "score", "block"), ("attempts",)))
+_TABLES = (
+    (ExamItemTally, ("exam_id", "question_id", "bucket"), ("answered", "credit")),
+    (ExamItemCell, ("exam_id", "score", "block", "question_id"), ("answered", "credit")),
+    (ExamOptionTally, ("exam_id", "question_id", "option"), ("chosen",)),
+    (ExamScoreCell, ("exam_id", "score", "block"), ("attempts",)),
+)
 
 
 def _statements(dialect: str) -> tuple:
@@ -120,8 +122,11 @@ def _statements(dialect: str) -> tuple:
         for model, keys, counts in _TABLES:
             table = model.__table__
             stmt = insert(table)
-            built.append(stmt.on_conflict_do_update(
-                index_elements=list(keys), set_={name: table.c[name] + stmt.excluded[name] for name in counts}))
+            built.append(
+                stmt.on_conflict_do_update(
+                    index_elements=list(keys), set_={name: table.c[name] + stmt.excluded[name] for name in counts}
+                )
+            )
         _upserts[dialect] = tuple(built)
     return _upserts[dialect]
 
@@ -129,15 +134,33 @@ def _statements(dialect: str) -> tuple:
 def write(exam_id: int, delta: Delta) -> None:
     """Add `delta` to the exam's tally rows (creating missing rows), in a fixed order."""
     rows = (
-        [{"exam_id": exam_id, "question_id": qid, "bucket": bucket, "answered": answered, "credit": credit}
-         for (qid, bucket), (answered, credit) in sorted(delta.items.items()) if answered or credit],
-        [{"exam_id": exam_id, "score": cents, "block": block, "question_id": qid, "answered": answered,
-          "credit": credit}
-         for (cents, block, qid), (answered, credit) in sorted(delta.cells.items()) if answered or credit],
-        [{"exam_id": exam_id, "question_id": qid, "option": key, "chosen": count}
-         for (qid, key), count in sorted(delta.options.items()) if count],
-        [{"exam_id": exam_id, "score": cents, "block": block, "attempts": count}
-         for (cents, block), count in sorted(delta.counts.items()) if count],
+        [
+            {"exam_id": exam_id, "question_id": qid, "bucket": bucket, "answered": answered, "credit": credit}
+            for (qid, bucket), (answered, credit) in sorted(delta.items.items())
+            if answered or credit
+        ],
+        [
+            {
+                "exam_id": exam_id,
+                "score": cents,
+                "block": block,
+                "question_id": qid,
+                "answered": answered,
+                "credit": credit,
+            }
+            for (cents, block, qid), (answered, credit) in sorted(delta.cells.items())
+            if answered or credit
+        ],
+        [
+            {"exam_id": exam_id, "question_id": qid, "option": key, "chosen": count}
+            for (qid, key), count in sorted(delta.options.items())
+            if count
+        ],
+        [
+            {"exam_id": exam_id, "score": cents, "block": block, "attempts": count}
+            for (cents, block), count in sorted(delta.counts.items())
+            if count
+        ],
     )
     for stmt, batch in zip(_statements(db.session.get_bind().dialect.name), rows):
         if batch:
@@ -160,7 +183,8 @@ def rebuild(exam_id: int) -> int:
     delta = Delta()
     count = 0
     for score, attempt_id, items in db.session.execute(
-            select(_results.c.score, _results.c.attempt_id, _results.c["items"]).where(*_current(exam_id))):
+        select(_results.c.score, _results.c.attempt_id, _results.c["items"]).where(*_current(exam_id))
+    ):
         delta.add(score, attempt_id, items)
         count += 1
     write(exam_id, delta)
@@ -171,35 +195,57 @@ def rebuild(exam_id: int) -> int:
 
 # Prebuilt, over the tables' columns rather than the mapped classes: the page reads a few
 # thousand tally rows per view, and plain Core rows skip the ORM's per-row loading.
-_score_cell, _tally, _cell, _option = (model.__table__.c for model in
-                                       (ExamScoreCell, ExamItemTally, ExamItemCell, ExamOptionTally))
-_CELLS = (select(_score_cell.score, _score_cell.block, _score_cell.attempts)
-          .where(_score_cell.exam_id == bindparam("exam_id"), _score_cell.attempts > 0)
-          .order_by(_score_cell.score, _score_cell.block))
+_score_cell, _tally, _cell, _option = (
+    model.__table__.c for model in (ExamScoreCell, ExamItemTally, ExamItemCell, ExamOptionTally)
+)
+_CELLS = (
+    select(_score_cell.score, _score_cell.block, _score_cell.attempts)
+    .where(_score_cell.exam_id == bindparam("exam_id"), _score_cell.attempts > 0)
+    .order_by(_score_cell.score, _score_cell.block)
+)
 _in_lower = _tally.bucket < bindparam("lower_below")
 _in_upper = _tally.bucket > bindparam("upper_above")
 # FILTER rather than SUM(CASE …): SQLite skips the rows outside a group instead of adding zeros
 # (about a sixth less time for the page's largest query); a group with no such row sums to NULL.
-_SUMS = (select(_tally.question_id, func.sum(_tally.answered), func.sum(_tally.credit),
-                func.sum(_tally.answered).filter(_in_lower), func.sum(_tally.credit).filter(_in_lower),
-                func.sum(_tally.answered).filter(_in_upper), func.sum(_tally.credit).filter(_in_upper))
-         .where(_tally.exam_id == bindparam("exam_id")).group_by(_tally.question_id))
+_SUMS = (
+    select(
+        _tally.question_id,
+        func.sum(_tally.answered),
+        func.sum(_tally.credit),
+        func.sum(_tally.answered).filter(_in_lower),
+        func.sum(_tally.credit).filter(_in_lower),
+        func.sum(_tally.answered).filter(_in_upper),
+        func.sum(_tally.credit).filter(_in_upper),
+    )
+    .where(_tally.exam_id == bindparam("exam_id"))
+    .group_by(_tally.question_id)
+)
 # Cell totals over a half-open range of (score in cents, block): cells are ranked in that order.
 _cell_key = tuple_(_cell.score, _cell.block)
-_CELL_SUMS = (select(_cell.question_id, func.sum(_cell.answered), func.sum(_cell.credit))
-              .where(_cell.exam_id == bindparam("exam_id"),
-                     _cell_key >= tuple_(bindparam("from_score"), bindparam("from_block")),
-                     _cell_key < tuple_(bindparam("to_score"), bindparam("to_block")))
-              .group_by(_cell.question_id))
-_OPTIONS = (select(_option.question_id, _option.option, _option.chosen)
-            .where(_option.exam_id == bindparam("exam_id"), _option.chosen > 0)
-            .order_by(_option.question_id, _option.option))
-_in_cell = (*_current(bindparam("exam_id")), _results.c.score == bindparam("exact"),
-            _results.c.attempt_id >= bindparam("first_id"), _results.c.attempt_id < bindparam("end_id"))
-_CELL_FIRST = (select(_results.c["items"]).where(*_in_cell).order_by(_results.c.attempt_id)
-               .limit(bindparam("take")))
-_CELL_LAST = (select(_results.c["items"]).where(*_in_cell).order_by(_results.c.attempt_id.desc())
-              .limit(bindparam("take")))
+_CELL_SUMS = (
+    select(_cell.question_id, func.sum(_cell.answered), func.sum(_cell.credit))
+    .where(
+        _cell.exam_id == bindparam("exam_id"),
+        _cell_key >= tuple_(bindparam("from_score"), bindparam("from_block")),
+        _cell_key < tuple_(bindparam("to_score"), bindparam("to_block")),
+    )
+    .group_by(_cell.question_id)
+)
+_OPTIONS = (
+    select(_option.question_id, _option.option, _option.chosen)
+    .where(_option.exam_id == bindparam("exam_id"), _option.chosen > 0)
+    .order_by(_option.question_id, _option.option)
+)
+_in_cell = (
+    *_current(bindparam("exam_id")),
+    _results.c.score == bindparam("exact"),
+    _results.c.attempt_id >= bindparam("first_id"),
+    _results.c.attempt_id < bindparam("end_id"),
+)
+_CELL_FIRST = select(_results.c["items"]).where(*_in_cell).order_by(_results.c.attempt_id).limit(bindparam("take"))
+_CELL_LAST = (
+    select(_results.c["items"]).where(*_in_cell).order_by(_results.c.attempt_id.desc()).limit(bindparam("take"))
+)
 
 
 def _boundary(cells, size: int) -> tuple[int, int, int, int]:
@@ -221,8 +267,10 @@ def _add(table: dict, rows, at: int) -> None:
 
 def _cell_sums(exam_id: int, start: tuple[int, int], end: tuple[int, int]) -> list:
     """(question, answered, credit) totals of the cells from `start` up to, not including, `end`."""
-    return db.session.execute(_CELL_SUMS, {"exam_id": exam_id, "from_score": start[0], "from_block": start[1],
-                                           "to_score": end[0], "to_block": end[1]}).all()
+    return db.session.execute(
+        _CELL_SUMS,
+        {"exam_id": exam_id, "from_score": start[0], "from_block": start[1], "to_score": end[0], "to_block": end[1]},
+    ).all()
 
 
 def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[tuple[int, int, int]]:
@@ -242,8 +290,13 @@ def _group(exam_id: int, cell: tuple[int, int, int, int], lowest: bool) -> list[
     if whole:
         return rows
     direct = take <= count - take
-    params = {"exam_id": exam_id, "exact": Decimal(score) / 100, "first_id": block * BLOCK,
-              "end_id": (block + 1) * BLOCK, "take": take if direct else count - take}
+    params = {
+        "exam_id": exam_id,
+        "exact": Decimal(score) / 100,
+        "first_id": block * BLOCK,
+        "end_id": (block + 1) * BLOCK,
+        "take": take if direct else count - take,
+    }
     sign = 1 if direct else -1
     if not direct:
         rows += _cell_sums(exam_id, (score, block), (score, block + 1))
@@ -262,10 +315,14 @@ def read(exam_id: int) -> dict[int, tuple[int, float, float, dict]]:
         return {}
     size = max(1, round(total * GROUP_SHARE))
     lower, upper = _boundary(cells, size), _boundary(reversed(cells), size)
-    rows = db.session.execute(_SUMS, {"exam_id": exam_id, "lower_below": lower[0] // 100,
-                                      "upper_above": upper[0] // 100}).all()
-    table = {qid: [int(a), int(c), int(la or 0), int(lc or 0), int(ua or 0), int(uc or 0)]
-             for qid, a, c, la, lc, ua, uc in rows if a}
+    rows = db.session.execute(
+        _SUMS, {"exam_id": exam_id, "lower_below": lower[0] // 100, "upper_above": upper[0] // 100}
+    ).all()
+    table = {
+        qid: [int(a), int(c), int(la or 0), int(lc or 0), int(ua or 0), int(uc or 0)]
+        for qid, a, c, la, lc, ua, uc in rows
+        if a
+    }
     _add(table, _group(exam_id, lower, lowest=True), 2)
     _add(table, _group(exam_id, upper, lowest=False), 4)
     options: dict[int, dict] = defaultdict(dict)

@@ -101,7 +101,10 @@ def take_attempt(attempt_id: int):
     now = clock.now()
     _settle_overdue([attempt], now)
     if attempt.status != AttemptStatus.IN_PROGRESS:
-        flash("作答时间已到，试卷已自动提交。" if attempt.finish_reason == FinishReason.DEADLINE else "本次作答已交卷。", "info")
+        flash(
+            "作答时间已到，试卷已自动提交。" if attempt.finish_reason == FinishReason.DEADLINE else "本次作答已交卷。",
+            "info",
+        )
         return redirect(url_for("exams.show_result", attempt_id=attempt.id))
     total = len(attempt.questions)
     pages = max(1, math.ceil(total / _page_size()))
@@ -109,8 +112,18 @@ def take_attempt(attempt_id: int):
     first = (page - 1) * _page_size() + 1
     questions = results.paper_questions(attempt, range(first, first + _page_size()))
     answered = sum(1 for slot in attempt.questions if slot.response)
-    return render_template("exams/take.html", attempt=attempt, exam=attempt.exam, questions=questions, page=page,
-                           pages=pages, total=total, answered=answered, now=now, errors={})
+    return render_template(
+        "exams/take.html",
+        attempt=attempt,
+        exam=attempt.exam,
+        questions=questions,
+        page=page,
+        pages=pages,
+        total=total,
+        answered=answered,
+        now=now,
+        errors={},
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
@@ -120,7 +133,7 @@ def autosave(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not isinstance(payload.get("answers"), dict):
-        return jsonify(error="请求格式无效", message="应提交 {\"answers\": {题目: 答案}}。"), 400
+        return jsonify(error="请求格式无效", message='应提交 {"answers": {题目: 答案}}。'), 400
     try:
         report = attempts.save_answers(attempt, payload["answers"], clock.now())
     except UnknownQuestion as error:
@@ -128,11 +141,18 @@ def autosave(attempt_id: int):
         return jsonify(error="题目无效", message=str(error)), 400
     except AttemptFinished as error:
         db.session.commit()
-        return jsonify(error="已结束", message=str(error), finished=True,
-                       result_url=url_for("exams.show_result", attempt_id=attempt.id)), 409
+        return jsonify(
+            error="已结束",
+            message=str(error),
+            finished=True,
+            result_url=url_for("exams.show_result", attempt_id=attempt.id),
+        ), 409
     db.session.commit()
-    body = {"saved": [str(i) for i in report.saved], "errors": {str(k): v for k, v in report.errors.items()},
-            "saved_at": clock.now().isoformat() + "Z"}
+    body = {
+        "saved": [str(i) for i in report.saved],
+        "errors": {str(k): v for k, v in report.errors.items()},
+        "saved_at": clock.now().isoformat() + "Z",
+    }
     return jsonify(body), 422 if report.errors else 200
 
 
@@ -167,9 +187,18 @@ def _take_with_errors(attempt: ExamAttempt, errors: dict):
     questions = results.paper_questions(attempt, range(first, first + _page_size()))
     total = len(attempt.questions)
     answered = sum(1 for slot in attempt.questions if slot.response)
-    return render_template("exams/take.html", attempt=attempt, exam=attempt.exam, questions=questions, page=page,
-                           pages=max(1, math.ceil(total / _page_size())), total=total, answered=answered,
-                           now=clock.now(), errors=errors), 422
+    return render_template(
+        "exams/take.html",
+        attempt=attempt,
+        exam=attempt.exam,
+        questions=questions,
+        page=page,
+        pages=max(1, math.ceil(total / _page_size())),
+        total=total,
+        answered=answered,
+        now=clock.now(),
+        errors=errors,
+    ), 422
 
 
 @bp.get("/attempts/<int:attempt_id>/summary")
@@ -181,9 +210,18 @@ def summary(attempt_id: int):
     _settle_overdue([attempt], clock.now())
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return redirect(url_for("exams.show_result", attempt_id=attempt.id))
-    unanswered = [(slot.position, (slot.position - 1) // _page_size() + 1) for slot in attempt.questions if not slot.response]
-    return render_template("exams/summary.html", attempt=attempt, exam=attempt.exam, unanswered=unanswered,
-                           total=len(attempt.questions), form=ConfirmForm(), now=clock.now())
+    unanswered = [
+        (slot.position, (slot.position - 1) // _page_size() + 1) for slot in attempt.questions if not slot.response
+    ]
+    return render_template(
+        "exams/summary.html",
+        attempt=attempt,
+        exam=attempt.exam,
+        unanswered=unanswered,
+        total=len(attempt.questions),
+        form=ConfirmForm(),
+        now=clock.now(),
+    )
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
@@ -213,11 +251,21 @@ def show_result(attempt_id: int):
     person = db.session.get(User, attempt.user_id)
     appeal_until, calendar_problem = appeals.appeal_window(attempt)
     return render_template(
-        "exams/result.html", attempt=attempt, exam=attempt.exam, result=result, review=review, person=person,
-        plan=remediation.plan_for(attempt.exam, person), best=results.best_result(attempt.exam, person),
-        appeals=appeals.appeals_of(attempt), appeal_until=appeal_until, calendar_problem=calendar_problem,
-        form=AppealForm(), own=attempt.user_id == current_user.id,
-        withheld=review is None and results.review_allowed(attempt.exam, now), today=clock.local_date(now),
+        "exams/result.html",
+        attempt=attempt,
+        exam=attempt.exam,
+        result=result,
+        review=review,
+        person=person,
+        plan=remediation.plan_for(attempt.exam, person),
+        best=results.best_result(attempt.exam, person),
+        appeals=appeals.appeals_of(attempt),
+        appeal_until=appeal_until,
+        calendar_problem=calendar_problem,
+        form=AppealForm(),
+        own=attempt.user_id == current_user.id,
+        withheld=review is None and results.review_allowed(attempt.exam, now),
+        today=clock.local_date(now),
     )
 
 

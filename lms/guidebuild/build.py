@@ -82,9 +82,7 @@ def render_course(source_path: Path, hints_dir: Path) -> dict[str, bytes]:
     lessons = group_lessons(split_guide(text, outline, hints["structure.yaml"]))
     tables = tables_by_clause(load_tables(hints["tables.yaml"]))
     _refuse_unused(lessons, tables, outline.lessons, hints)
-    files = {
-        lesson.path: render_lesson(lesson, outline.lessons, tables, hints).encode("utf-8") for lesson in lessons
-    }
+    files = {lesson.path: render_lesson(lesson, outline.lessons, tables, hints).encode("utf-8") for lesson in lessons}
     files["index.md"] = render_index(outline.title, lessons, source.sha256).encode("utf-8")
     files[f"source/{SOURCE_COPY}"] = source_path.read_bytes()
     files.update({f"source/{name}": path.read_bytes() for name, path in hints.items()})

@@ -55,8 +55,7 @@ def apply_errata(body: str, errata: list[Erratum], path: Path) -> str:
         found_in = clause_at(body, start, marks)
         if found_in != erratum.clause:
             raise GuideError(
-                f"{path}:{erratum.line}: entry says clause {erratum.clause} "
-                f"but its text is in clause {found_in}"
+                f"{path}:{erratum.line}: entry says clause {erratum.clause} but its text is in clause {found_in}"
             )
         pieces += [body[cursor:start], erratum.repaired]
         cursor = start + len(erratum.garbled)

@@ -35,7 +35,9 @@ _LABEL = re.compile(
     r"|(?=[^:]*?[\u4e00-\u9fff])[^,、/+。;:!?()“”《》【】\[\]=≤≥<>×*\x00\x01「」][^。;:!?()“”《》【】\[\]=≤≥<>×*\x00\x01「」]{1,11}):"
 )
 # A closing sentence ("通过以上…", "本章节旨在…") starts its own paragraph.
-_CLOSER = re.compile(r"(?<=。)(?=通过以上|通过上述|通过实施|通过严格|通过这一系列|通过遵循|遵循以上|透过遵循|本章节|本总则|以上日常)")
+_CLOSER = re.compile(
+    r"(?<=。)(?=通过以上|通过上述|通过实施|通过严格|通过这一系列|通过遵循|遵循以上|透过遵循|本章节|本总则|以上日常)"
+)
 # Inside a table cell, a numbered step ("2.分析冲突原因") or a level label
 # after a full stop ("。进阶:") starts a new line.
 _CELL_BREAK = re.compile(r"(?<=[\u4e00-\u9fff。)])(?=\d+\.[\u4e00-\u9fff])|(?<=。)(?=[^,。;:]{1,6}:)")

@@ -140,10 +140,8 @@ def _heading(path: Path, entry) -> Heading:
     if not match:
         raise GuideError(f"{path}:{line}: outline heading {text!r} does not start with a number")
     number = match.group()
-    if match.group("chapter"):
-        default = str(CHAPTER_NUMERALS.index(match.group("chapter")) + 1)
-    else:
-        default = number
+    chapter = match.group("chapter")
+    default = str(CHAPTER_NUMERALS.index(chapter) + 1) if chapter else number
     return Heading(
         text=text,
         clause=str(entry.get("clause", default)),

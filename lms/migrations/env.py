@@ -34,7 +34,9 @@ def run_migrations_offline() -> None:
     """Emit SQL to stdout (`lms db upgrade --sql`) without a connection."""
     url = migrate_extension.db.engine.url.render_as_string(hide_password=False)
     context.configure(
-        url=url, target_metadata=target_metadata, literal_binds=True,
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
         include_object=migration_filter(migrate_extension.db.engine.dialect.name),
     )
     with context.begin_transaction():

@@ -1,5 +1,27 @@
 """Every model module is imported here so Alembic's autogenerate sees all tables."""
 
+from lms.models.audit import AUDIT_ACTION_LABELS, AuditAction, AuditEntry  # noqa: F401,E402
+from lms.models.cases import CaseRating, CaseReview, CaseSearchEntry, CaseStatus, CaseVersion, SharingSession  # noqa: F401,E402
+from lms.models.courses import Lesson, LessonProgress  # noqa: F401,E402
+from lms.models.exams import (  # noqa: F401,E402
+    Appeal,
+    AppealDecision,
+    AppealOutcome,
+    AttemptQuestion,
+    AttemptResult,
+    AttemptStatus,
+    Exam,
+    ExamAdjustment,
+    ExamAttempt,
+    ExamItemCell,
+    ExamItemTally,
+    ExamOptionTally,
+    ExamScoreCell,
+    FinishReason,
+)
+from lms.models.onboarding import OnboardingReminder  # noqa: F401,E402
+from lms.models.question_bank import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
+from lms.models.record import FACT_KIND_LABELS, FactKind, RecordCheckpoint, RecordEntry  # noqa: F401,E402
 from lms.models.users import (  # noqa: F401
     ROLE_LABELS,
     ROLES,
@@ -9,13 +31,3 @@ from lms.models.users import (  # noqa: F401
     UserSession,
     utcnow,
 )
-from lms.models.courses import Lesson, LessonProgress  # noqa: F401,E402
-from lms.models.onboarding import OnboardingReminder  # noqa: F401,E402
-from lms.models.question_bank import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
-from lms.models.exams import (  # noqa: F401,E402
-    Appeal, AppealDecision, AppealOutcome, AttemptQuestion, AttemptStatus, FinishReason, AttemptResult, Exam, ExamAdjustment, ExamAttempt, ExamItemCell,
-    ExamItemTally, ExamOptionTally, ExamScoreCell,
-)
-from lms.models.cases import CaseStatus, CaseRating, CaseReview, CaseSearchEntry, CaseVersion, SharingSession  # noqa: F401,E402
-from lms.models.audit import AUDIT_ACTION_LABELS, AuditAction, AuditEntry  # noqa: F401,E402
-from lms.models.record import FACT_KIND_LABELS, FactKind, RecordCheckpoint, RecordEntry  # noqa: F401,E402

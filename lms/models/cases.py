@@ -105,9 +105,7 @@ class CaseReview(db.Model):
         back_populates="case", order_by="CaseTransition.id", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (
-        CheckConstraint("status IN ('draft', 'submitted', 'published', 'archived')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('draft', 'submitted', 'published', 'archived')", name="status"),)
 
     @property
     def latest(self) -> CaseVersion:
@@ -173,9 +171,7 @@ class CaseVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("case_id", "number", name="uq_case_version_case_id_number"),
         CheckConstraint("outcome IS NULL OR outcome IN ('success', 'failure')", name="outcome"),
-        CheckConstraint(
-            "segment IS NULL OR segment IN ('high_potential', 'stable', 'wait_and_see')", name="segment"
-        ),
+        CheckConstraint("segment IS NULL OR segment IN ('high_potential', 'stable', 'wait_and_see')", name="segment"),
     )
 
     @property
@@ -304,9 +300,7 @@ class CaseSearchEntry(db.Model):
     case: Mapped[CaseReview] = relationship()
     version: Mapped[CaseVersion] = relationship()
 
-    __table_args__ = (
-        Index("ix_case_search_tsv", "tsv", postgresql_using="gin").ddl_if(dialect="postgresql"),
-    )
+    __table_args__ = (Index("ix_case_search_tsv", "tsv", postgresql_using="gin").ddl_if(dialect="postgresql"),)
 
 
 class SharingSession(db.Model):

@@ -19,20 +19,29 @@ Design notes:
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint,
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
-from lms.models.users import User, utcnow
-
-
 from lms.models.question_bank import Question, QuestionChoice  # noqa: F401
+from lms.models.users import User, utcnow
 
 
 class AttemptStatus(StrEnum):
@@ -165,8 +174,9 @@ class AttemptResult(db.Model):
     breakdown: Mapped[dict] = mapped_column(JSON, default=dict)  # chapter -> {"awarded", "possible"}
     items: Mapped[list] = mapped_column(JSON, default=list)
     reason: Mapped[str] = mapped_column(String(16))  # submitted | deadline | regrade
-    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("attempt_result.id", ondelete="RESTRICT"),
-                                                      index=True)  # "is it current?" = nothing supersedes it
+    supersedes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attempt_result.id", ondelete="RESTRICT"), index=True
+    )  # "is it current?" = nothing supersedes it
     adjustment_id: Mapped[int | None] = mapped_column(ForeignKey("exam_adjustment.id", ondelete="RESTRICT"))
     graded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

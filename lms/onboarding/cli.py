@@ -22,9 +22,13 @@ def mail_settings():
     if not config.get("MAIL_SERVER"):
         return None
     return reminders.MailSettings(
-        server=config["MAIL_SERVER"], port=int(config["MAIL_PORT"]), username=config.get("MAIL_USERNAME"),
-        password=config.get("MAIL_PASSWORD"), use_tls=bool(config["MAIL_USE_TLS"]),
-        use_ssl=bool(config["MAIL_USE_SSL"]), sender=config["MAIL_SENDER"],
+        server=config["MAIL_SERVER"],
+        port=int(config["MAIL_PORT"]),
+        username=config.get("MAIL_USERNAME"),
+        password=config.get("MAIL_PASSWORD"),
+        use_tls=bool(config["MAIL_USE_TLS"]),
+        use_ssl=bool(config["MAIL_USE_SSL"]),
+        sender=config["MAIL_SENDER"],
     )
 
 

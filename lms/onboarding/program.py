@@ -71,7 +71,7 @@ def load_program(path: Path) -> OnboardingProgram:
     items, seen = [], set()
     for node in lessons_node.value:
         if not isinstance(node, yaml.ScalarNode) or not node.value.strip():
-            raise _fail(path, node, "每一项应为课时的条款编号，例如 \"1.1\"")
+            raise _fail(path, node, '每一项应为课时的条款编号，例如 "1.1"')
         if node.value in seen:
             raise _fail(path, node, f"条款 {node.value} 重复")
         seen.add(node.value)

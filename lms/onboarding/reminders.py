@@ -59,10 +59,7 @@ def due_reminders(
 
     Nobody outside the program (hired before `applies_from`, or exempted by HR) gets one.
     """
-    already = {
-        (row.user_id, row.kind, row.recipient_id)
-        for row in db.session.scalars(select(OnboardingReminder))
-    }
+    already = {(row.user_id, row.kind, row.recipient_id) for row in db.session.scalars(select(OnboardingReminder))}
     reminders = []
     for status in statuses_for(people, program, today, applies_from):
         for reminder in _reminders_for(status):

@@ -101,20 +101,18 @@ def due_date_for(person: User, program: OnboardingProgram) -> date | None:
     return add_months(person.hire_date, program.due_months) if person.hire_date else None
 
 
-def _status(person: User, program: OnboardingProgram, today: date, applies_from: date | None,
-            done: int, total: int) -> OnboardingStatus:
+def _status(
+    person: User, program: OnboardingProgram, today: date, applies_from: date | None, done: int, total: int
+) -> OnboardingStatus:
     exemption = exemption_for(person, applies_from)
     due_date = None if exemption is not None else due_date_for(person, program)
-    return OnboardingStatus(person=person, due_date=due_date, done=done, total=total, today=today,
-                            exemption=exemption)
+    return OnboardingStatus(person=person, due_date=due_date, done=done, total=total, today=today, exemption=exemption)
 
 
 def program_lesson_ids(program: OnboardingProgram) -> list[int]:
     """Database ids of the program's active lessons, in program order."""
     rows = db.session.execute(
-        select(Lesson.clause_id, Lesson.id).where(
-            Lesson.clause_id.in_(program.clause_ids), Lesson.retired_at.is_(None)
-        )
+        select(Lesson.clause_id, Lesson.id).where(Lesson.clause_id.in_(program.clause_ids), Lesson.retired_at.is_(None))
     ).all()
     by_clause = dict(rows)
     return [by_clause[clause] for clause in program.clause_ids if clause in by_clause]

@@ -53,8 +53,14 @@ def team():
     pages = max(1, -(-len(statuses) // PER_PAGE))
     overdue = sum(1 for status in statuses if status.overdue)
     return render_template(
-        "onboarding/team.html", statuses=shown, total=len(statuses), overdue=overdue,
-        page=page, pages=pages, scope=scope, program=current_program(),
+        "onboarding/team.html",
+        statuses=shown,
+        total=len(statuses),
+        overdue=overdue,
+        page=page,
+        pages=pages,
+        scope=scope,
+        program=current_program(),
     )
 
 
@@ -66,9 +72,19 @@ def team_csv():
     rows = []
     for status in _team_statuses(request.args.get("scope", "recent")):
         person = status.person
-        rows.append([
-            person.employee_no, person.name, person.team or "", person.mentor.name if person.mentor else "",
-            person.hire_date, status.due_date, status.done, status.total, f"{status.percent}%",
-            status.days_left, status.exemption or status.state,
-        ])
+        rows.append(
+            [
+                person.employee_no,
+                person.name,
+                person.team or "",
+                person.mentor.name if person.mentor else "",
+                person.hire_date,
+                status.due_date,
+                status.done,
+                status.total,
+                f"{status.percent}%",
+                status.days_left,
+                status.exemption or status.state,
+            ]
+        )
     return csv_response("onboarding.csv", header, rows)

@@ -70,5 +70,3 @@ def reset_link_command(employee_no: str, base_url: str):
     token = auth_service.issue_password_reset(person, None)
     db.session.commit()
     click.echo(base_url.rstrip("/") + f"/reset/{token}")
-
-

@@ -217,7 +217,8 @@ def _parse_rows(reader) -> tuple[list[tuple[int, PersonData]], list[RowError]]:
             continue
         if len(rows) + len(errors) >= MAX_ROWS:
             raise CsvFormatError(
-                f"文件超过 {MAX_ROWS} 行数据，一次最多导入 {MAX_ROWS} 人。请拆分成多个文件后分别导入。")
+                f"文件超过 {MAX_ROWS} 行数据，一次最多导入 {MAX_ROWS} 人。请拆分成多个文件后分别导入。"
+            )
         if len(cells) > len(header):
             errors.append(RowError(line, f"列数为 {len(cells)}，多于表头的 {len(header)} 列"))
             continue
@@ -251,8 +252,12 @@ class People:
         roles: dict[int, set[str]] = defaultdict(set)
         for user_id, role in db.session.execute(select(UserRole.user_id, UserRole.role)):
             roles[user_id].add(role)
-        return cls({employee_no_key(p.employee_no): p for p in everyone}, {p.email: p for p in everyone},
-                   {p.id: p for p in everyone}, roles)
+        return cls(
+            {employee_no_key(p.employee_no): p for p in everyone},
+            {p.email: p for p in everyone},
+            {p.id: p for p in everyone},
+            roles,
+        )
 
     def number_of(self, user_id: int | None) -> str | None:
         return self.by_id[user_id].employee_no if user_id in self.by_id else None
@@ -298,8 +303,11 @@ def _check_against_system(line: int, data: PersonData, people: People, actor: Us
     """
     person = people.by_key.get(employee_no_key(data.employee_no))
     if person is not None and person.employee_no != data.employee_no:
-        return RowError(line, f"工号 {data.employee_no} 与 {person.name} 的工号 {person.employee_no} 仅大小写不同；"
-                              "登录不区分大小写，不能同时使用。")
+        return RowError(
+            line,
+            f"工号 {data.employee_no} 与 {person.name} 的工号 {person.employee_no} 仅大小写不同；"
+            "登录不区分大小写，不能同时使用。",
+        )
     holder = people.by_email.get(data.email)
     if holder is not None and holder is not person:
         return RowError(line, f"邮箱 {data.email} 已被 {holder.name}（{holder.employee_no}）使用。")
@@ -340,8 +348,9 @@ def _matches(person: Row, data: PersonData, people: People) -> bool:
     return same and all(check() for key, check in checks.items() if key in data.given)
 
 
-def import_people(data: bytes, dry_run: bool = False, *, actor: User | None = None,
-                  origin: audit.Origin | None = None) -> ImportReport:
+def import_people(
+    data: bytes, dry_run: bool = False, *, actor: User | None = None, origin: audit.Origin | None = None
+) -> ImportReport:
     """Validate a people CSV and, unless `dry_run` or any row is bad, upsert it.
 
     Upserts by employee number. `actor` is who imports (None: a command on
@@ -389,16 +398,24 @@ def _apply(rows: list[PlannedRow], people: People, actor: User | None, origin: a
     if new:
         db.session.execute(users.insert(), [{**_columns(data), "active": data.active is not False} for data in new])
     by_id = users.update().where(users.c.id == bindparam("person_id"))
-    for params in _grouped([{"person_id": people.by_key[employee_no_key(data.employee_no)].id, **_columns(data)}
-                            for data in existing]):
+    for params in _grouped(
+        [{"person_id": people.by_key[employee_no_key(data.employee_no)].id, **_columns(data)} for data in existing]
+    ):
         db.session.execute(by_id, params)
     everyone = db.session.execute(select(User.employee_no, User.id))
     ids = {employee_no_key(number): user_id for number, user_id in everyone}
     _write_roles(new, existing, ids, people)
-    links = [{"person_id": ids[employee_no_key(data.employee_no)],
-              **{column: ids[employee_no_key(number)] if number else None
-                 for column, number in (("manager_id", data.manager_no), ("mentor_id", data.mentor_no))
-                 if column.replace("_id", "_no") in data.given}} for data in changed]
+    links = [
+        {
+            "person_id": ids[employee_no_key(data.employee_no)],
+            **{
+                column: ids[employee_no_key(number)] if number else None
+                for column, number in (("manager_id", data.manager_no), ("mentor_id", data.mentor_no))
+                if column.replace("_id", "_no") in data.given
+            },
+        }
+        for data in changed
+    ]
     for params in _grouped([link for link in links if len(link) > 1]):
         db.session.execute(by_id, params)
     # The statements bypass whatever User objects the session already holds (the signed-in HR among them).
@@ -406,17 +423,31 @@ def _apply(rows: list[PlannedRow], people: People, actor: User | None, origin: a
     _record_changes(new, existing, ids, people, actor, origin)
 
 
-def _record_changes(new: list[PersonData], existing: list[PersonData], ids: dict[str, int], people: People,
-                    actor: User | None, origin: audit.Origin | None) -> None:
+def _record_changes(
+    new: list[PersonData],
+    existing: list[PersonData],
+    ids: dict[str, int],
+    people: People,
+    actor: User | None,
+    origin: audit.Origin | None,
+) -> None:
     """Role grants and (de)activations on the audit trail, as save_person records them."""
     for data in [*new, *existing]:
         key = employee_no_key(data.employee_no)
         before = people.by_key.get(key)
         written = SimpleNamespace(id=ids[key], employee_no=data.employee_no, name=data.name)
-        active_after = (data.active if "active" in data.given and data.active is not None
-                        else (before.active if before is not None else True))
-        record_person_change(actor, written, origin=origin, roles=_roles_change(data, before, people),
-                             active=(before.active if before is not None else None, active_after))
+        active_after = (
+            data.active
+            if "active" in data.given and data.active is not None
+            else (before.active if before is not None else True)
+        )
+        record_person_change(
+            actor,
+            written,
+            origin=origin,
+            roles=_roles_change(data, before, people),
+            active=(before.active if before is not None else None, active_after),
+        )
 
 
 def _grouped(params: list[dict]) -> list[list[dict]]:
@@ -441,14 +472,24 @@ def _columns(data: PersonData) -> dict:
 
 def _write_roles(new: list[PersonData], existing: list[PersonData], ids: dict[str, int], people: People) -> None:
     """Roles of new people (销售代表 unless the file says otherwise) and changed roles of existing ones."""
-    replaced = [data for data in existing if data.roles is not None and "roles" in data.given
-                and people.roles[ids[employee_no_key(data.employee_no)]] != data.roles]
+    replaced = [
+        data
+        for data in existing
+        if data.roles is not None
+        and "roles" in data.given
+        and people.roles[ids[employee_no_key(data.employee_no)]] != data.roles
+    ]
     roles = UserRole.__table__
     if replaced:
-        db.session.execute(roles.delete().where(roles.c.user_id == bindparam("person_id")),
-                           [{"person_id": ids[employee_no_key(data.employee_no)]} for data in replaced])
-    grants = [{"user_id": ids[employee_no_key(data.employee_no)], "role": role}
-              for data in [*new, *replaced] for role in sorted(data.roles or {"rep"})]
+        db.session.execute(
+            roles.delete().where(roles.c.user_id == bindparam("person_id")),
+            [{"person_id": ids[employee_no_key(data.employee_no)]} for data in replaced],
+        )
+    grants = [
+        {"user_id": ids[employee_no_key(data.employee_no)], "role": role}
+        for data in [*new, *replaced]
+        for role in sorted(data.roles or {"rep"})
+    ]
     if grants:
         db.session.execute(roles.insert(), grants)
 

@@ -9,7 +9,6 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from lms.forms import options
 from lms.models import ROLE_LABELS
 
-
 ROLE_OPTIONS = options(ROLE_LABELS.items())
 
 
@@ -24,7 +23,9 @@ class PersonForm(FlaskForm):
     employee_no = StringField(
         "工号", validators=[DataRequired("请填写工号。"), Length(max=32, message="工号不能超过 32 个字符。")]
     )
-    name = StringField("姓名", validators=[DataRequired("请填写姓名。"), Length(max=64, message="姓名不能超过 64 个字符。")])
+    name = StringField(
+        "姓名", validators=[DataRequired("请填写姓名。"), Length(max=64, message="姓名不能超过 64 个字符。")]
+    )
     email = StringField(
         "邮箱",
         validators=[
@@ -37,9 +38,7 @@ class PersonForm(FlaskForm):
     team = StringField("团队", validators=[Optional(), Length(max=64, message="团队名称不能超过 64 个字符。")])
     manager_no = StringField("经理工号", validators=[Optional(), Length(max=32, message="工号不能超过 32 个字符。")])
     mentor_no = StringField("导师工号", validators=[Optional(), Length(max=32, message="工号不能超过 32 个字符。")])
-    roles = CheckboxListField(
-        "角色", choices=ROLE_OPTIONS, validators=[DataRequired("至少选择一个角色。")]
-    )
+    roles = CheckboxListField("角色", choices=ROLE_OPTIONS, validators=[DataRequired("至少选择一个角色。")])
     # The new-hire program's scope (5.1(3)): HR exempts a person, saying why.
     onboarding_exempt = BooleanField("免于新员工入职培训")
     onboarding_exempt_reason = StringField(
@@ -78,5 +77,3 @@ class ConfirmActionForm(FlaskForm):
     """An empty form: a CSRF-protected button (deactivate, issue reset link)."""
 
     submit = SubmitField("确认")
-
-

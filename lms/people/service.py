@@ -167,8 +167,9 @@ def save_person(
         person.active = data.active
     _set_exemption(person, data)
     db.session.flush()
-    record_person_change(actor, person, origin=origin, roles=(roles_before, roles_after),
-                         active=(active_before, person.active))
+    record_person_change(
+        actor, person, origin=origin, roles=(roles_before, roles_after), active=(active_before, person.active)
+    )
     return person
 
 
@@ -204,8 +205,13 @@ def record_person_change(
     if roles is not None:
         before, after = roles
         if before != after and (before or after != DEFAULT_ROLES):
-            audit.record(AuditAction.ROLES_CHANGED, actor=actor, subject_id=person.id, origin=origin,
-                         details={**who, "before": sorted(before), "after": sorted(after)})
+            audit.record(
+                AuditAction.ROLES_CHANGED,
+                actor=actor,
+                subject_id=person.id,
+                origin=origin,
+                details={**who, "before": sorted(before), "after": sorted(after)},
+            )
     if active is not None and active[0] is not None and active[0] != active[1]:
         action = AuditAction.PERSON_REACTIVATED if active[1] else AuditAction.PERSON_DEACTIVATED
         audit.record(action, actor=actor, subject_id=person.id, origin=origin, details=who)

@@ -160,8 +160,9 @@ def confirm_import():
         flash("导入未确认，请重新上传。", "error")
         return redirect(url_for("people.import_people"))
     try:
-        report = csv_import.import_people(base64.b64decode(form.payload.data), dry_run=False,
-                                          actor=current_user, origin=request_origin())
+        report = csv_import.import_people(
+            base64.b64decode(form.payload.data), dry_run=False, actor=current_user, origin=request_origin()
+        )
     except (csv_import.CsvFormatError, ValueError) as error:
         flash(str(error), "error")
         return redirect(url_for("people.import_people"))

@@ -103,12 +103,23 @@ def check_banks(banks: list[QuestionBank], texts: dict[str, str]) -> list[BankEr
     for bank in banks:
         for question in bank.questions:
             if question.clause not in folded:
-                errors.append(BankError(question.file, question.line,
-                                        f"条款 {question.clause} 在课程内容（content/）中不存在", question.id))
+                errors.append(
+                    BankError(
+                        question.file,
+                        question.line,
+                        f"条款 {question.clause} 在课程内容（content/）中不存在",
+                        question.id,
+                    )
+                )
             elif normalise_for_quote(question.quote) not in folded[question.clause]:
-                errors.append(BankError(question.file, question.line,
-                                        f"引文「{question.quote}」在条款 {question.clause} 的课文中找不到（须逐字引用）",
-                                        question.id))
+                errors.append(
+                    BankError(
+                        question.file,
+                        question.line,
+                        f"引文「{question.quote}」在条款 {question.clause} 的课文中找不到（须逐字引用）",
+                        question.id,
+                    )
+                )
     return errors
 
 
@@ -178,12 +189,14 @@ class AnswerDistribution:
                 if share > self.single_limit(key):
                     messages.append(
                         f"单选题的正确答案集中在选项 {key}：{count}/{n} 题（{_percent(share)}），"
-                        f"超过上限 {_percent(self.single_limit(key))}；请调整选项顺序，让正确答案分散在各个位置")
+                        f"超过上限 {_percent(self.single_limit(key))}；请调整选项顺序，让正确答案分散在各个位置"
+                    )
             share = self.longest / n
             if share > self.longest_limit:
                 messages.append(
                     f"单选题中最长的选项往往就是正确答案：只选最长的选项能答对 {_percent(share)}，"
-                    f"超过上限 {_percent(self.longest_limit)}；请把干扰项写得和正确选项一样具体")
+                    f"超过上限 {_percent(self.longest_limit)}；请把干扰项写得和正确选项一样具体"
+                )
         n = self.multiple_count
         if n >= DISTRIBUTION_MIN_QUESTIONS:
             for keys, count in self.multiple.items():
@@ -191,14 +204,16 @@ class AnswerDistribution:
                 if share > MULTIPLE_SET_MAX_SHARE:
                     messages.append(
                         f"多选题的正确选项组合集中：{_set_label(keys)} 出现在 {count}/{n} 题（{_percent(share)}），"
-                        f"超过上限 {_percent(MULTIPLE_SET_MAX_SHARE)}；请变换正确选项的个数和位置")
+                        f"超过上限 {_percent(MULTIPLE_SET_MAX_SHARE)}；请变换正确选项的个数和位置"
+                    )
         n = self.true + self.false
         if n >= DISTRIBUTION_MIN_QUESTIONS:
             share = Fraction(self.true, n)
             if not TRUE_SHARE_MIN <= share <= TRUE_SHARE_MAX:
                 messages.append(
                     f"判断题中答案为“对”的占 {self.true}/{n} 题（{_percent(share)}），应在 {_percent(TRUE_SHARE_MIN)}–"
-                    f"{_percent(TRUE_SHARE_MAX)} 之间；请改写部分题目，使对错大致各半")
+                    f"{_percent(TRUE_SHARE_MAX)} 之间；请改写部分题目，使对错大致各半"
+                )
         return messages
 
     def describe(self) -> str:
@@ -212,11 +227,15 @@ class AnswerDistribution:
             total = self.multiple_count
             keys, top = max(self.multiple.items(), key=lambda item: item[1])
             sizes = "、".join(f"{size} 个 {count} 题" for size, count in self.multiple_sizes.items())
-            parts.append(f"多选 {len(self.multiple)} 种组合，最多的 {_set_label(keys)} "
-                         f"占 {_percent(Fraction(top, total))}，正确项 {sizes}（{total} 题）")
+            parts.append(
+                f"多选 {len(self.multiple)} 种组合，最多的 {_set_label(keys)} "
+                f"占 {_percent(Fraction(top, total))}，正确项 {sizes}（{total} 题）"
+            )
         if self.true + self.false:
-            parts.append(f"判断 “对” {_percent(Fraction(self.true, self.true + self.false))}"
-                         f"（{self.true}/{self.true + self.false} 题）")
+            parts.append(
+                f"判断 “对” {_percent(Fraction(self.true, self.true + self.false))}"
+                f"（{self.true}/{self.true + self.false} 题）"
+            )
         return f"题库 {self.bank} 正确答案分布：" + ("；".join(parts) or "没有选择题或判断题")
 
     def as_dict(self) -> dict:
@@ -226,17 +245,28 @@ class AnswerDistribution:
             return round(count / total, 3) if total else 0.0
 
         return {
-            "single": {"questions": self.single_count,
-                       "longest_option_right": round(float(self.longest / self.single_count), 3)
-                       if self.single_count else 0.0,
-                       "positions": {key: {"count": count, "share": share(count, self.single_count)}
-                                     for key, count in self.single.items()}},
-            "multiple": {"questions": self.multiple_count,
-                         "sets": {",".join(keys): {"count": count, "share": share(count, self.multiple_count)}
-                                  for keys, count in sorted(self.multiple.items(), key=lambda item: -item[1])},
-                         "sizes": {str(size): count for size, count in self.multiple_sizes.items()}},
-            "true_false": {"questions": self.true + self.false, "true": self.true, "false": self.false,
-                           "true_share": share(self.true, self.true + self.false)},
+            "single": {
+                "questions": self.single_count,
+                "longest_option_right": round(float(self.longest / self.single_count), 3) if self.single_count else 0.0,
+                "positions": {
+                    key: {"count": count, "share": share(count, self.single_count)}
+                    for key, count in self.single.items()
+                },
+            },
+            "multiple": {
+                "questions": self.multiple_count,
+                "sets": {
+                    ",".join(keys): {"count": count, "share": share(count, self.multiple_count)}
+                    for keys, count in sorted(self.multiple.items(), key=lambda item: -item[1])
+                },
+                "sizes": {str(size): count for size, count in self.multiple_sizes.items()},
+            },
+            "true_false": {
+                "questions": self.true + self.false,
+                "true": self.true,
+                "false": self.false,
+                "true_share": share(self.true, self.true + self.false),
+            },
             "problems": self.problems(),
         }
 
@@ -261,24 +291,32 @@ def answer_distribution(bank: QuestionBank) -> AnswerDistribution:
         longest_fair += Fraction(1, len(question.choices))
     for question in bank.questions:
         if question.type == "multiple":
-            multiple["".join(positional_key(place) for place, choice in enumerate(question.choices)
-                             if choice.correct)] += 1
+            multiple[
+                "".join(positional_key(place) for place, choice in enumerate(question.choices) if choice.correct)
+            ] += 1
         elif question.type == "true_false":
             truths[bool(question.truth)] += 1
     keys = sorted(fair)
     return AnswerDistribution(
-        bank=bank.name, file=bank.path,
+        bank=bank.name,
+        file=bank.path,
         single={key: single.get(key, 0) for key in keys},
         single_fair={key: fair[key] / len(singles) for key in keys},
-        longest=longest, longest_fair=longest_fair / len(singles) if singles else Fraction(0),
-        multiple=dict(multiple), true=truths[True], false=truths[False],
+        longest=longest,
+        longest_fair=longest_fair / len(singles) if singles else Fraction(0),
+        multiple=dict(multiple),
+        true=truths[True],
+        false=truths[False],
     )
 
 
 def distribution_errors(banks: list[QuestionBank]) -> list[BankError]:
     """One error per bank and limit broken: right answers clustered on a position, a set or a truth value."""
-    return [BankError(dist.file, None, f"题库 {dist.bank}：{message}")
-            for dist in map(answer_distribution, banks) for message in dist.problems()]
+    return [
+        BankError(dist.file, None, f"题库 {dist.bank}：{message}")
+        for dist in map(answer_distribution, banks)
+        for message in dist.problems()
+    ]
 
 
 def run_check(quizzes_dir: str | Path, texts: dict[str, str]) -> CheckResult:

@@ -44,8 +44,11 @@ _FORMAT = re.compile(r"^\s*\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
 _META = re.compile(r"^\s*//\s*lms:\s*(\{.*\})\s*$")
 _MOODLE_TAG = re.compile(r"\[(id|tag):((?:[^\]\\]|\\.)*)\]")
 # Moodle's embedded answers (cloze): {1:SHORTANSWER:=Berlin}, {:MC:~a~=b} …
-_CLOZE = re.compile(r"^\s*\d*:(?:SHORTANSWER|SA|MW|SHORTANSWER_C|SAC|MWC|NUMERICAL|NM|MULTICHOICE\w*|MC\w*"
-                    r"|MULTIRESPONSE\w*|MR\w*):", re.IGNORECASE)
+_CLOZE = re.compile(
+    r"^\s*\d*:(?:SHORTANSWER|SA|MW|SHORTANSWER_C|SAC|MWC|NUMERICAL|NM|MULTICHOICE\w*|MC\w*"
+    r"|MULTIRESPONSE\w*|MR\w*):",
+    re.IGNORECASE,
+)
 UNSUPPORTED = {"essay": "问答题", "matching": "匹配题", "description": "描述题", "cloze": "完形填空（多空）题"}
 
 
@@ -114,7 +117,7 @@ def parse_gift(text: str, file: str = "<gift>", id_prefix: str = "gift", strict:
         while body_lines and (not body_lines[0].strip() or body_lines[0].strip().startswith("$CATEGORY:")):
             line = body_lines.pop(0).strip()
             if line:
-                category = line[len("$CATEGORY:"):].strip()
+                category = line[len("$CATEGORY:") :].strip()
             start += 1
         if not "".join(body_lines).strip():
             continue
@@ -162,9 +165,9 @@ def _answer_blocks(text: str, line_of) -> list[tuple[int, int]]:
 def _unsupported_kind(spans: list[tuple[int, int]], text: str) -> str | None:
     if not spans:
         return "description"
-    if len(spans) > 1 or _CLOZE.match(text[spans[0][0] + 1:spans[0][1]]):
+    if len(spans) > 1 or _CLOZE.match(text[spans[0][0] + 1 : spans[0][1]]):
         return "cloze"
-    body = text[spans[0][0] + 1:spans[0][1]].partition("####")[0].strip()
+    body = text[spans[0][0] + 1 : spans[0][1]].partition("####")[0].strip()
     if not body:
         return "essay"
     if "->" in body:
@@ -182,7 +185,7 @@ def _parse_block(raw: str, comments: list[str], start: int, file: str, fallback_
         if end < 0:
             raise _GiftProblem(start, "题目名称缺少结尾的 ::", None)
         name = restore(stripped[2:end])
-        text = stripped[end + 2:]
+        text = stripped[end + 2 :]
 
     def line_of(offset: int) -> int:
         return start + full.count("\n", 0, len(full) - len(text) + offset)
@@ -194,13 +197,13 @@ def _parse_block(raw: str, comments: list[str], start: int, file: str, fallback_
     kind = _unsupported_kind(spans, text)
     if kind:
         return SkippedQuestion(file, start, kind, name)
-    (open_at, close_at), = spans
-    prefix, answer, suffix = text[:open_at], text[open_at + 1:close_at], text[close_at + 1:]
+    ((open_at, close_at),) = spans
+    prefix, answer, suffix = text[:open_at], text[open_at + 1 : close_at], text[close_at + 1 :]
     text_format = "markdown"
     match = _FORMAT.match(prefix)
     if match:
         text_format = {"moodle": "plain"}.get(match.group(1).lower(), match.group(1).lower())
-        prefix = prefix[match.end():]
+        prefix = prefix[match.end() :]
     stem = restore(prefix)
     if restore(suffix):
         # Missing word: the blank goes where the answers were, spacing kept as written.
@@ -213,9 +216,19 @@ def _parse_block(raw: str, comments: list[str], start: int, file: str, fallback_
         raise _GiftProblem(line_of(open_at), str(error), name) from None
     # A name that is only the id adds nothing (our own export writes ::id::).
     kept_name = name if name and name != qid else ""
-    question = Question(id=qid, stem=stem, text_format=text_format, file=file, line=start, name=kept_name,
-                        points=Decimal(str(meta.pop("points", 1))), clause=str(meta.pop("clause", "")),
-                        quote=meta.pop("quote", ""), **fields, **meta)
+    question = Question(
+        id=qid,
+        stem=stem,
+        text_format=text_format,
+        file=file,
+        line=start,
+        name=kept_name,
+        points=Decimal(str(meta.pop("points", 1))),
+        clause=str(meta.pop("clause", "")),
+        quote=meta.pop("quote", ""),
+        **fields,
+        **meta,
+    )
     return question, name
 
 
@@ -262,13 +275,17 @@ def write_question(question: Question) -> str:
     """One question as a GIFT block (comment metadata, one `::name::` line, answers)."""
     tags = "".join(f" [tag:{tag.replace(']', chr(92) + ']')}]" for tag in question.tags)
     meta = {"clause": question.clause, "quote": question.quote, "points": format_decimal(question.points)}
-    meta.update({key: getattr(question, key) for key in ("dimension", "level", "unit", "reviewed")
-                 if getattr(question, key)})
+    meta.update(
+        {key: getattr(question, key) for key in ("dimension", "level", "unit", "reviewed") if getattr(question, key)}
+    )
     stem = question.stem
     head, blank, tail = stem.partition(BLANK)
     opening = f"{escape(head)}{{" if blank else f"{escape(head)} {{"
-    lines = [f"// [id:{question.id}]{tags}", "// lms: " + json.dumps(meta, ensure_ascii=False),
-             f"::{escape(question.name or question.id)}::[{question.text_format}]{opening}"]
+    lines = [
+        f"// [id:{question.id}]{tags}",
+        "// lms: " + json.dumps(meta, ensure_ascii=False),
+        f"::{escape(question.name or question.id)}::[{question.text_format}]{opening}",
+    ]
     lines += [f"  {line}" for line in question.kind.gift_write(question)]
     if question.explanation:
         lines.append(f"  ####{escape(question.explanation)}")
@@ -286,5 +303,14 @@ def write_gift(sections: list[tuple[str | None, list[Question] | tuple[Question,
     return "\n\n".join(blocks) + "\n"
 
 
-__all__ = ["BLANK", "PLACEHOLDER", "GiftImport", "GiftQuestion", "SkippedQuestion", "escape", "parse_gift",
-           "write_gift", "write_question"]
+__all__ = [
+    "BLANK",
+    "PLACEHOLDER",
+    "GiftImport",
+    "GiftQuestion",
+    "SkippedQuestion",
+    "escape",
+    "parse_gift",
+    "write_gift",
+    "write_question",
+]

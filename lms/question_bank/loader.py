@@ -49,11 +49,29 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # them did not change every question's hash (a changed hash counts as a review and clears `stale`).
 _LATER_FIELDS = ("name",)
 
-_COMMON_KEYS = {"id", "name", "type", "points", "clause", "quote", "explanation", "stem", "format",
-                "dimension", "level", "tags", "reviewed"}
+_COMMON_KEYS = {
+    "id",
+    "name",
+    "type",
+    "points",
+    "clause",
+    "quote",
+    "explanation",
+    "stem",
+    "format",
+    "dimension",
+    "level",
+    "tags",
+    "reviewed",
+}
 _SAFE_TAGS = {
-    "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
 
@@ -128,8 +146,11 @@ class Question:
     @property
     def content_hash(self) -> str:
         """SHA-256 over everything that defines the question (not where it is written)."""
-        data = {key: value for key, value in asdict(self).items()
-                if key not in ("file", "line") and not (key in _LATER_FIELDS and not value)}
+        data = {
+            key: value
+            for key, value in asdict(self).items()
+            if key not in ("file", "line") and not (key in _LATER_FIELDS and not value)
+        }
         return hashlib.sha256(json.dumps(jsonable(data), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -216,8 +237,9 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise _YamlProblem(key_node.start_mark.line + 1, "映射的键必须是简单文本")
             if key in mapping:
-                raise _YamlProblem(key_node.start_mark.line + 1,
-                                   f"键「{key}」重复（第 {mapping.key_lines[key]} 行已出现）")
+                raise _YamlProblem(
+                    key_node.start_mark.line + 1, f"键「{key}」重复（第 {mapping.key_lines[key]} 行已出现）"
+                )
             mapping[key] = _build(loader, value_node)
             mapping.key_lines[key] = key_node.start_mark.line + 1
             if isinstance(value_node, yaml.ScalarNode):
@@ -287,8 +309,11 @@ def duplicate_id_errors(questions: list[Question] | tuple[Question, ...]) -> lis
     for question in questions:
         first = seen.setdefault(question.id, question)
         if first is not question:
-            errors.append(BankError(question.file, question.line,
-                                    f"题目编号重复（{first.file}:{first.line} 已使用）", question.id))
+            errors.append(
+                BankError(
+                    question.file, question.line, f"题目编号重复（{first.file}:{first.line} 已使用）", question.id
+                )
+            )
     return errors
 
 
@@ -373,8 +398,11 @@ def question_from_mapping(item: Any, line: int, collector: _Collector) -> Questi
     before = len(collector.errors)
     qid = item.get("id")
     if not isinstance(qid, str) or not ID_PATTERN.match(qid):
-        collector.add(item.key_lines.get("id", line),
-                      "编号 id 缺失或无效：只能用字母、数字、点、连字符和下划线，最长 64 位", str(qid) if qid else None)
+        collector.add(
+            item.key_lines.get("id", line),
+            "编号 id 缺失或无效：只能用字母、数字、点、连字符和下划线，最长 64 位",
+            str(qid) if qid else None,
+        )
         qid = str(qid) if qid else None
 
     def err(key: str | None, message: str) -> None:
@@ -432,12 +460,12 @@ def _points(item: Located, err) -> Decimal:
 
 def _clause(item: Located, err) -> str:
     if item.get("clause") in (None, ""):
-        err(None, "缺少所考条款 clause（如 \"2.1\"）")
+        err(None, '缺少所考条款 clause（如 "2.1"）')
         return ""
     # `clause: 2.1` is a float to YAML: take the text as written, so 2.10 stays 2.10.
     raw = item.raw.get("clause", item["clause"])
     if not re.fullmatch(r"\d+(\.\d+)*b?", str(raw).strip()):
-        err("clause", f"条款编号「{raw}」无效，应如 \"2.1\"、\"7.1.1\"")
+        err("clause", f'条款编号「{raw}」无效，应如 "2.1"、"7.1.1"')
     return str(raw).strip()
 
 

@@ -50,8 +50,12 @@ class RepQuestion:
 def list_questions(filters: QuestionFilter) -> Select:
     """A select() of questions for the browser, filtered, in chapter/clause/bank order."""
     stmt = select(Question).order_by(Question.chapter, Question.clause, Question.bank_id, Question.position)
-    for column, value in ((Question.clause, filters.clause), (Question.type, filters.type),
-                          (Question.dimension, filters.dimension), (Question.level, filters.level)):
+    for column, value in (
+        (Question.clause, filters.clause),
+        (Question.type, filters.type),
+        (Question.dimension, filters.dimension),
+        (Question.level, filters.level),
+    ):
         if value:
             stmt = stmt.where(column == value)
     if filters.stale in ("yes", "no"):
@@ -66,8 +70,9 @@ def list_questions(filters: QuestionFilter) -> Select:
 def clause_ids() -> list[str]:
     """Every clause cited by a question, in guide order (1.1 < 1.2 < 1.10), for the filter."""
     clauses = db.session.scalars(select(Question.clause).distinct())
-    return sorted(clauses, key=lambda clause: [int(part) if part.isdigit() else part
-                                               for part in re.split(r"(\d+)", clause)])
+    return sorted(
+        clauses, key=lambda clause: [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", clause)]
+    )
 
 
 def get_question(key: str) -> Question | None:

@@ -32,8 +32,11 @@ class BankSyncReport(SyncReport):
 
     @property
     def summary(self) -> str:
-        return (super().summary + f"；待复核（条款已变） {self.stale_total} 题"
-                + (f"，其中本次新增 {len(self.newly_stale)} 题" if self.newly_stale else ""))
+        return (
+            super().summary
+            + f"；待复核（条款已变） {self.stale_total} 题"
+            + (f"，其中本次新增 {len(self.newly_stale)} 题" if self.newly_stale else "")
+        )
 
     def as_dict(self) -> dict:
         return {**super().as_dict(), "stale": self.stale_total, "newly_stale": self.newly_stale, "banks": self.banks}
@@ -58,8 +61,11 @@ def sync_banks(banks: list[loader.QuestionBank], clause_texts: Mapping[str, str]
     hashes = {clause: clause_hash(text) for clause, text in clause_texts.items()}
     bank_rows = _sync_bank_rows(banks, now, report)
     existing = {question.key: question for question in db.session.scalars(select(Question))}
-    incoming = ((question.id, (question, bank_rows[bank.name], position))
-                for bank in banks for position, question in enumerate(bank.questions))
+    incoming = (
+        (question.id, (question, bank_rows[bank.name], position))
+        for bank in banks
+        for position, question in enumerate(bank.questions)
+    )
 
     def keep(row: Question, item) -> None:
         question, bank_row, position = item
@@ -78,9 +84,15 @@ def sync_banks(banks: list[loader.QuestionBank], clause_texts: Mapping[str, str]
         question, bank_row, position = item
         _write_question(row, question, bank_row, position, hashes.get(question.clause), now)
 
-    how = Upsert(unchanged=lambda row, item: row.content_hash == item[0].content_hash, create=create, update=write,
-                 retire=lambda row: setattr(row, "retired_at", now), is_retired=lambda row: row.retired_at is not None,
-                 restore=lambda row: setattr(row, "retired_at", None), keep=keep)
+    how = Upsert(
+        unchanged=lambda row, item: row.content_hash == item[0].content_hash,
+        create=create,
+        update=write,
+        retire=lambda row: setattr(row, "retired_at", now),
+        is_retired=lambda row: row.retired_at is not None,
+        restore=lambda row: setattr(row, "retired_at", None),
+        keep=keep,
+    )
     upsert_and_retire(existing, incoming, how, report)
     db.session.flush()
     report.stale_total = db.session.scalar(
@@ -103,9 +115,14 @@ def _sync_bank_rows(banks: list[loader.QuestionBank], now, report: BankSyncRepor
         row.title, row.description, row.content_hash = bank.title, bank.description, bank.content_hash
         row.updated_at = now
 
-    how = Upsert(unchanged=lambda row, bank: row.content_hash == bank.content_hash, create=create, update=write,
-                 retire=lambda row: setattr(row, "retired_at", now), is_retired=lambda row: row.retired_at is not None,
-                 restore=lambda row: setattr(row, "retired_at", None))
+    how = Upsert(
+        unchanged=lambda row, bank: row.content_hash == bank.content_hash,
+        create=create,
+        update=write,
+        retire=lambda row: setattr(row, "retired_at", now),
+        is_retired=lambda row: row.retired_at is not None,
+        restore=lambda row: setattr(row, "retired_at", None),
+    )
     fate = upsert_and_retire(existing, ((bank.name, bank) for bank in banks), how, SyncReport(noun="个题库"))
     for state in ("created", "updated", "unchanged", "retired"):
         report.banks.update(dict.fromkeys(getattr(fate, state), state))
@@ -113,8 +130,9 @@ def _sync_bank_rows(banks: list[loader.QuestionBank], now, report: BankSyncRepor
     return rows
 
 
-def _write_question(row: Question, question: loader.Question, bank: QuestionBank, position: int,
-                    current_clause_hash: str | None, now) -> None:
+def _write_question(
+    row: Question, question: loader.Question, bank: QuestionBank, position: int, current_clause_hash: str | None, now
+) -> None:
     row.bank, row.position, row.source_file = bank, position, _file_name(question)
     row.type, row.stem, row.text_format = question.type, question.stem, question.text_format
     row.points, row.clause, row.chapter = question.points, question.clause, question.chapter

@@ -3,11 +3,11 @@
 from flask import Blueprint, abort, current_app, render_template, request
 
 from lms.access import STAFF_ADMIN_ROLES, roles_required
+from lms.extensions import db
+from lms.forms import options
 from lms.question_bank import service
 from lms.question_bank.forms import QuestionFilterForm
 from lms.question_types import QUESTION_TYPES
-from lms.extensions import db
-from lms.forms import options
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
 
 bp = Blueprint("question_bank", __name__, url_prefix="/exams")
@@ -19,13 +19,21 @@ def list_questions():
     """Paginated questions, filtered by clause, type, dimension, level, stale flag and status."""
     form = QuestionFilterForm(request.args)
     form.clause.choices = options([("", "全部条款")] + [(clause, clause) for clause in service.clause_ids()])
-    filters = service.QuestionFilter(**{name: form[name].data or "" for name in
-                                        ("clause", "type", "dimension", "level", "stale")},
-                                     status=form.status.data or "active")
-    page = db.paginate(service.list_questions(filters), per_page=current_app.config.get("QUESTIONS_PER_PAGE", 30),
-                       error_out=False)
-    return render_template("question_bank/list.html", form=form, page=page, type_labels=QUESTION_TYPES,
-                           dimensions=SKILL_DIMENSIONS, levels=SKILL_LEVELS)
+    filters = service.QuestionFilter(
+        **{name: form[name].data or "" for name in ("clause", "type", "dimension", "level", "stale")},
+        status=form.status.data or "active",
+    )
+    page = db.paginate(
+        service.list_questions(filters), per_page=current_app.config.get("QUESTIONS_PER_PAGE", 30), error_out=False
+    )
+    return render_template(
+        "question_bank/list.html",
+        form=form,
+        page=page,
+        type_labels=QUESTION_TYPES,
+        dimensions=SKILL_DIMENSIONS,
+        levels=SKILL_LEVELS,
+    )
 
 
 @bp.get("/bank/<key>")
@@ -35,6 +43,12 @@ def show_question(key: str):
     question = service.get_question(key)
     if question is None:
         abort(404)
-    return render_template("question_bank/show.html", question=question, rep=service.rep_view(question),
-                           stem_html=service.render_stem(question), type_labels=QUESTION_TYPES,
-                           dimensions=SKILL_DIMENSIONS, levels=SKILL_LEVELS)
+    return render_template(
+        "question_bank/show.html",
+        question=question,
+        rep=service.rep_view(question),
+        stem_html=service.render_stem(question),
+        type_labels=QUESTION_TYPES,
+        dimensions=SKILL_DIMENSIONS,
+        levels=SKILL_LEVELS,
+    )

@@ -72,5 +72,20 @@ def gift_readers() -> list[QuestionType]:
     return sorted(REGISTRY.values(), key=lambda kind: kind.gift_order)
 
 
-__all__ = ["QUESTION_TYPES", "REGISTRY", "InvalidAnswer", "OptionType", "QuestionType", "RepOption", "Review",
-           "UnknownType", "all_types", "find", "get", "gift_readers", "keys_where", "label", "register"]
+__all__ = [
+    "QUESTION_TYPES",
+    "REGISTRY",
+    "InvalidAnswer",
+    "OptionType",
+    "QuestionType",
+    "RepOption",
+    "Review",
+    "UnknownType",
+    "all_types",
+    "find",
+    "get",
+    "gift_readers",
+    "keys_where",
+    "label",
+    "register",
+]

@@ -157,8 +157,9 @@ class QuestionType:
         """The right answer for an authorised reviewer: `correct_keys` are the correct choices' keys."""
         return Review(correct_keys=tuple(correct_keys))
 
-    def analysis_keys(self, choice_keys: Sequence[str], correct_keys: Sequence[str],
-                      answer: Mapping | None) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
+    def analysis_keys(
+        self, choice_keys: Sequence[str], correct_keys: Sequence[str], answer: Mapping | None
+    ) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
         """(right keys, option keys to count or None) for item analysis."""
         return tuple(correct_keys), (tuple(choice_keys) or None)
 

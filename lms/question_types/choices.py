@@ -60,8 +60,10 @@ class ChoiceType(OptionType):
                 entries.append((key, str(entry).strip(), False, None, ""))
                 continue
             if not isinstance(entry, dict) or not isinstance(entry.get("text"), str | int | float):
-                err("choices", f"第 {index + 1} 个选项应是文本，"
-                               "或含 text 的映射（key、text、correct、weight、feedback）")
+                err(
+                    "choices",
+                    f"第 {index + 1} 个选项应是文本，或含 text 的映射（key、text、correct、weight、feedback）",
+                )
                 continue
             unknown = set(entry) - {"key", "text", "correct", "weight", "feedback"}
             if unknown:
@@ -69,8 +71,15 @@ class ChoiceType(OptionType):
             if not isinstance(entry.get("correct", False), bool):
                 err("choices", f"第 {index + 1} 个选项的 correct 应为 true 或 false")
             weight = weight_field(entry["weight"], err, "choices") if "weight" in entry else None
-            entries.append((key, str(entry["text"]).strip(), entry.get("correct") is True, weight,
-                            feedback_text(entry.get("feedback"))))
+            entries.append(
+                (
+                    key,
+                    str(entry["text"]).strip(),
+                    entry.get("correct") is True,
+                    weight,
+                    feedback_text(entry.get("feedback")),
+                )
+            )
         if any(not text for _, text, *_ in entries):
             err("choices", "选项文本不能为空")
         texts = [normalise(text) for _, text, *_ in entries]
@@ -98,8 +107,11 @@ class ChoiceType(OptionType):
         choices = []
         for key, text, correct, weight, feedback in entries:
             if weight is None:
-                weight = ((HUNDRED / n_right).quantize(WEIGHT_QUANTUM).normalize() if correct
-                          else self.default_wrong_weight(n_wrong))
+                weight = (
+                    (HUNDRED / n_right).quantize(WEIGHT_QUANTUM).normalize()
+                    if correct
+                    else self.default_wrong_weight(n_wrong)
+                )
             elif not self.weight_agrees(correct, weight):
                 err("choices", f"选项 {key} 的 weight {weight} 与 correct 不一致")
             choices.append(Choice(key=key, text=text, correct=correct, weight=weight, feedback=feedback))
@@ -128,8 +140,12 @@ class ChoiceType(OptionType):
         return {"type": qtype, "choices": choices} if qtype == self.key else None
 
     def gift_write(self, question) -> list[str]:
-        return ["~" + (g.weight_text(choice.weight) if choice.weight != 0 else "")
-                + g.with_feedback(choice.text, choice.feedback) for choice in question.choices]
+        return [
+            "~"
+            + (g.weight_text(choice.weight) if choice.weight != 0 else "")
+            + g.with_feedback(choice.text, choice.feedback)
+            for choice in question.choices
+        ]
 
     def fraction(self, response: dict, choices: Mapping, answer: Mapping, partial_credit: bool) -> Decimal:
         chosen = set(chosen_keys(response))
@@ -160,8 +176,13 @@ def read_gift_choices(tokens: list[tuple[str, str]]) -> tuple[str, tuple[Choice,
     elif multiple and abs(sum(entry[2] for entry in parsed if entry[2] > 0) - HUNDRED) > Decimal("0.01"):
         raise ValueError("多选题中正确选项的百分比之和应为 100%")
     choices = tuple(
-        Choice(key=chr(ord("a") + index), text=text, weight=weight, feedback=feedback,
-               correct=weight > 0 if multiple else weight == HUNDRED)
+        Choice(
+            key=chr(ord("a") + index),
+            text=text,
+            weight=weight,
+            feedback=feedback,
+            correct=weight > 0 if multiple else weight == HUNDRED,
+        )
         for index, (_, text, weight, feedback) in enumerate(parsed)
     )
     if not multiple and sum(1 for choice in choices if choice.correct) != 1:

@@ -58,7 +58,7 @@ def weight_of(token: str) -> tuple[Decimal | None, str]:
     weight = Decimal(match.group(1))
     if not -HUNDRED <= weight <= HUNDRED:
         raise ValueError(f"百分比 {weight}% 超出 -100% 到 100%")
-    return weight, token[match.end():]
+    return weight, token[match.end() :]
 
 
 def answer_tokens(body: str) -> list[tuple[str, str]]:

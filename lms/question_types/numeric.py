@@ -32,8 +32,10 @@ class Numeric(QuestionType):
         fields = {"numeric": (), "unit": unit, "feedback_wrong": self._wrong_feedback(item, err)}
         given = [key for key in ("answer", "range", "answers") if key in item]
         if len(given) != 1:
-            err(given[1] if len(given) > 1 else None,
-                "数值题需要且只能用以下一种写法：answer（配 tolerance）、range、answers")
+            err(
+                given[1] if len(given) > 1 else None,
+                "数值题需要且只能用以下一种写法：answer（配 tolerance）、range、answers",
+            )
             return fields
         if "answers" in item and isinstance(item["answers"], list) and item["answers"]:
             answers = []
@@ -42,12 +44,23 @@ class Numeric(QuestionType):
                     err("answers", "数值题的每个答案应是映射（value、tolerance、weight、feedback）")
                     continue
                 weight = weight_field(entry.get("weight", 100), err, "answers")
-                answers.append(_answer(entry.get("value"), entry.get("tolerance", 0), err, "answers",
-                                       HUNDRED if weight is None else weight, feedback_text(entry.get("feedback"))))
+                answers.append(
+                    _answer(
+                        entry.get("value"),
+                        entry.get("tolerance", 0),
+                        err,
+                        "answers",
+                        HUNDRED if weight is None else weight,
+                        feedback_text(entry.get("feedback")),
+                    )
+                )
         elif "range" in item:
             bounds = item["range"]
-            low, high = ((decimal_of(bounds[0]), decimal_of(bounds[1])) if isinstance(bounds, list) and len(bounds) == 2
-                         else (None, None))
+            low, high = (
+                (decimal_of(bounds[0]), decimal_of(bounds[1]))
+                if isinstance(bounds, list) and len(bounds) == 2
+                else (None, None)
+            )
             if low is None or high is None or low > high:
                 err("range", "range 应写成 [下限, 上限]，且下限不大于上限")
                 return fields
@@ -72,11 +85,21 @@ class Numeric(QuestionType):
         return feedback_text(feedback.get("wrong"))
 
     def dump(self, question):
-        data = {"answers": [
-            {k: v for k, v in (("value", yaml_number(a.value)), ("tolerance", yaml_number(a.tolerance)),
-                               ("weight", yaml_number(a.weight)), ("feedback", a.feedback)) if v != ""}
-            for a in question.numeric
-        ]}
+        data = {
+            "answers": [
+                {
+                    k: v
+                    for k, v in (
+                        ("value", yaml_number(a.value)),
+                        ("tolerance", yaml_number(a.tolerance)),
+                        ("weight", yaml_number(a.weight)),
+                        ("feedback", a.feedback),
+                    )
+                    if v != ""
+                }
+                for a in question.numeric
+            ]
+        }
         if question.unit:
             data["unit"] = question.unit
         if question.feedback_wrong:
@@ -118,11 +141,17 @@ class Numeric(QuestionType):
         wrong = [f"~#{g.escape(question.feedback_wrong)}"] if question.feedback_wrong else []
         if len(question.numeric) == 1 and only.weight == HUNDRED and not only.feedback and not wrong:
             return ["#" + specs[0]]
-        return ["#"] + [
-            "=" + ("" if a.weight == HUNDRED else g.weight_text(a.weight)) + spec
-            + (f"#{g.escape(a.feedback)}" if a.feedback else "")
-            for a, spec in zip(question.numeric, specs, strict=True)
-        ] + wrong
+        return (
+            ["#"]
+            + [
+                "="
+                + ("" if a.weight == HUNDRED else g.weight_text(a.weight))
+                + spec
+                + (f"#{g.escape(a.feedback)}" if a.feedback else "")
+                for a, spec in zip(question.numeric, specs, strict=True)
+            ]
+            + wrong
+        )
 
     def clean(self, raw, options):
         response, error = super().clean(raw, options)
@@ -134,8 +163,11 @@ class Numeric(QuestionType):
         number = parse_number(typed_text(response))
         if number is None:
             return Decimal(0)
-        weights = [Decimal(str(a["weight"])) for a in answer.get("numeric", [])
-                   if abs(number - Decimal(str(a["value"]))) <= Decimal(str(a["tolerance"]))]
+        weights = [
+            Decimal(str(a["weight"]))
+            for a in answer.get("numeric", [])
+            if abs(number - Decimal(str(a["value"]))) <= Decimal(str(a["tolerance"]))
+        ]
         return best_fraction(weights, partial_credit)
 
     def same_response(self, response, accepted):
@@ -153,9 +185,12 @@ class Numeric(QuestionType):
         return (answer or {}).get("unit", "")
 
     def review(self, correct_keys, answer):
-        return Review(accepted=tuple(
-            f"{a['value']}" + (f" ± {a['tolerance']}" if a.get("tolerance") not in ("0", 0) else "")
-            for a in (answer or {}).get("numeric", [])))
+        return Review(
+            accepted=tuple(
+                f"{a['value']}" + (f" ± {a['tolerance']}" if a.get("tolerance") not in ("0", 0) else "")
+                for a in (answer or {}).get("numeric", [])
+            )
+        )
 
 
 def _answer(value, tolerance, err, key, weight=HUNDRED, feedback="") -> NumericAnswer | None:

@@ -45,11 +45,19 @@ class ShortAnswer(QuestionType):
         for index, entry in enumerate(raw):
             if isinstance(entry, str | int | float) and not isinstance(entry, bool) and str(entry).strip():
                 accepted.append(TextAnswer(text=str(entry).strip()))
-            elif (isinstance(entry, dict) and str(entry.get("text", "")).strip()
-                  and not set(entry) - {"text", "weight", "feedback"}):
+            elif (
+                isinstance(entry, dict)
+                and str(entry.get("text", "")).strip()
+                and not set(entry) - {"text", "weight", "feedback"}
+            ):
                 weight = weight_field(entry.get("weight", 100), err, "answers")
-                accepted.append(TextAnswer(str(entry["text"]).strip(), HUNDRED if weight is None else weight,
-                                           feedback_text(entry.get("feedback"))))
+                accepted.append(
+                    TextAnswer(
+                        str(entry["text"]).strip(),
+                        HUNDRED if weight is None else weight,
+                        feedback_text(entry.get("feedback")),
+                    )
+                )
             else:
                 err("answers", f"第 {index + 1} 个答案应是非空文本，或含 text 的映射（text、weight、feedback）")
         folded = [normalise(answer.text) for answer in accepted]
@@ -60,12 +68,22 @@ class ShortAnswer(QuestionType):
         return {"accepted": tuple(accepted)}
 
     def dump(self, question):
-        return {"answers": [
-            answer.text if answer.weight == HUNDRED and not answer.feedback
-            else {k: v for k, v in (("text", answer.text), ("weight", yaml_number(answer.weight)),
-                                    ("feedback", answer.feedback)) if v != ""}
-            for answer in question.accepted
-        ]}
+        return {
+            "answers": [
+                answer.text
+                if answer.weight == HUNDRED and not answer.feedback
+                else {
+                    k: v
+                    for k, v in (
+                        ("text", answer.text),
+                        ("weight", yaml_number(answer.weight)),
+                        ("feedback", answer.feedback),
+                    )
+                    if v != ""
+                }
+                for answer in question.accepted
+            ]
+        }
 
     def answer_spec(self, question):
         return {"accepted": [jsonable(asdict(answer)) for answer in question.accepted]}
@@ -82,8 +100,10 @@ class ShortAnswer(QuestionType):
         return {"type": self.key, "accepted": tuple(accepted)}
 
     def gift_write(self, question):
-        return [("=" if a.weight == HUNDRED else "=" + g.weight_text(a.weight)) + g.with_feedback(a.text, a.feedback)
-                for a in question.accepted]
+        return [
+            ("=" if a.weight == HUNDRED else "=" + g.weight_text(a.weight)) + g.with_feedback(a.text, a.feedback)
+            for a in question.accepted
+        ]
 
     def fraction(self, response, choices, answer, partial_credit):
         given = typed_text(response)

@@ -17,6 +17,11 @@ class SingleChoice(ChoiceType):
 
     def gift_write(self, question) -> list[str]:
         # The right option is `=`; the others keep their partial-credit percentages, if any.
-        return ["=" + g.with_feedback(choice.text, choice.feedback) if choice.correct
-                else "~" + (g.weight_text(choice.weight) if choice.weight != 0 else "")
-                + g.with_feedback(choice.text, choice.feedback) for choice in question.choices]
+        return [
+            "=" + g.with_feedback(choice.text, choice.feedback)
+            if choice.correct
+            else "~"
+            + (g.weight_text(choice.weight) if choice.weight != 0 else "")
+            + g.with_feedback(choice.text, choice.feedback)
+            for choice in question.choices
+        ]

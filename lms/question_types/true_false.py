@@ -30,8 +30,11 @@ class TrueFalse(OptionType):
         if not isinstance(feedback, dict) or set(feedback) - {"right", "wrong"}:
             err("feedback", "判断题的 feedback 应写成 {right: 答对时的反馈, wrong: 答错时的反馈}")
             feedback = {}
-        return {"truth": item.get("answer") is True, "feedback_right": feedback_text(feedback.get("right")),
-                "feedback_wrong": feedback_text(feedback.get("wrong"))}
+        return {
+            "truth": item.get("answer") is True,
+            "feedback_right": feedback_text(feedback.get("right")),
+            "feedback_wrong": feedback_text(feedback.get("wrong")),
+        }
 
     def dump(self, question):
         data = {"answer": bool(question.truth)}
@@ -41,16 +44,23 @@ class TrueFalse(OptionType):
         return data
 
     def answer_spec(self, question):
-        return {"truth": question.truth, "feedback_right": question.feedback_right,
-                "feedback_wrong": question.feedback_wrong}
+        return {
+            "truth": question.truth,
+            "feedback_right": question.feedback_right,
+            "feedback_wrong": question.feedback_wrong,
+        }
 
     def gift_read(self, body):
         match = _GIFT.match(body)
         if not match:
             return None
         # GIFT writes the feedback for a wrong answer first.
-        return {"type": self.key, "truth": match.group(1).upper().startswith("T"),
-                "feedback_wrong": g.restore(match.group(2) or ""), "feedback_right": g.restore(match.group(3) or "")}
+        return {
+            "type": self.key,
+            "truth": match.group(1).upper().startswith("T"),
+            "feedback_wrong": g.restore(match.group(2) or ""),
+            "feedback_right": g.restore(match.group(3) or ""),
+        }
 
     def gift_write(self, question):
         line = "TRUE" if question.truth else "FALSE"

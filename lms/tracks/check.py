@@ -56,8 +56,13 @@ def summary(tracks: Tracks) -> str:
     questions = sum(cell.quiz.question_count for cell in tracks.cells)
     criteria = sum(len(cell.assessment.rubric.criteria) for cell in tracks.cells)
     cert = tracks.certification
-    scope = "全部五个维度" if len(cert.dimensions) == len(SKILL_DIMENSIONS) else "、".join(
-        SKILL_DIMENSIONS[d] for d in cert.dimensions)
-    return (f"技能路径：{len(tracks.cells)} 格，{len(tracks.cells)} 个等级测验（共 {questions} 题），"
-            f"{len(tracks.cells)} 项实践考核（共 {criteria} 项评分标准），"
-            f"认证「{cert.title}」：{scope}达到{SKILL_LEVELS[cert.level]}")
+    scope = (
+        "全部五个维度"
+        if len(cert.dimensions) == len(SKILL_DIMENSIONS)
+        else "、".join(SKILL_DIMENSIONS[d] for d in cert.dimensions)
+    )
+    return (
+        f"技能路径：{len(tracks.cells)} 格，{len(tracks.cells)} 个等级测验（共 {questions} 题），"
+        f"{len(tracks.cells)} 项实践考核（共 {criteria} 项评分标准），"
+        f"认证「{cert.title}」：{scope}达到{SKILL_LEVELS[cert.level]}"
+    )

@@ -254,6 +254,7 @@ class Tracks:
     @property
     def content_hash(self) -> str:
         """SHA-256 over everything the file defines (not where it is written)."""
+
         def strip(value: Any) -> Any:
             if isinstance(value, dict):
                 return {k: strip(v) for k, v in value.items() if k not in ("file", "line", "lines", "draw_lines")}
@@ -279,8 +280,9 @@ class _Errors:
         self.errors.append(TrackError(self.file, line, message, cell))
 
 
-def load_tracks(path: str | Path, texts: dict[str, str] | None = None,
-                banks: list[QuestionBank] | None = None) -> Tracks:
+def load_tracks(
+    path: str | Path, texts: dict[str, str] | None = None, banks: list[QuestionBank] | None = None
+) -> Tracks:
     """Load the tracks file at `path` (a file, or a folder holding tracks.yaml).
 
     With `texts` (clause id -> lesson plain text, see `lms.question_bank.check.clause_texts`)
@@ -299,8 +301,9 @@ def load_tracks(path: str | Path, texts: dict[str, str] | None = None,
     except YamlProblem as problem:
         raise TrackLoadError([TrackError(str(file), problem.line, problem.message)]) from None
     if not isinstance(data, Located):
-        raise TrackLoadError([TrackError(str(file), 1,
-                                         "文件内容应是一个映射（title、quiz_defaults、certification、tracks）")])
+        raise TrackLoadError(
+            [TrackError(str(file), 1, "文件内容应是一个映射（title、quiz_defaults、certification、tracks）")]
+        )
     _unknown_keys(data, _TOP_KEYS, errors)
     defaults = _quiz_defaults(data.get("quiz_defaults"), data.key_lines.get("quiz_defaults", data.line), errors)
     title = _text(data, "title", "标题 title", errors, required=False) or "销售技能进阶路径"
@@ -317,8 +320,9 @@ def load_tracks(path: str | Path, texts: dict[str, str] | None = None,
     return tracks
 
 
-def _unknown_keys(mapping: Located, allowed: set[str], errors: _Errors, cell: str | None = None,
-                  where: str = "") -> None:
+def _unknown_keys(
+    mapping: Located, allowed: set[str], errors: _Errors, cell: str | None = None, where: str = ""
+) -> None:
     for key in mapping:
         if key not in allowed:
             errors.add(mapping.key_lines[key], f"{where}未知的键「{key}」，可用：" + "、".join(sorted(allowed)), cell)
@@ -333,8 +337,9 @@ def _line(mapping: Located, key: str) -> int:
     return mapping.key_lines.get(key, mapping.line)
 
 
-def _text(mapping: Located, key: str, label: str, errors: _Errors, cell: str | None = None,
-          required: bool = True) -> str:
+def _text(
+    mapping: Located, key: str, label: str, errors: _Errors, cell: str | None = None, required: bool = True
+) -> str:
     value = mapping.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -348,12 +353,12 @@ def _text(mapping: Located, key: str, label: str, errors: _Errors, cell: str | N
 
 def _clause(mapping: Located, key: str, errors: _Errors, cell: str | None = None) -> str:
     if mapping.get(key) in (None, ""):
-        errors.add(_line(mapping, key), f"缺少条款 {key}（如 \"5.2\"）", cell)
+        errors.add(_line(mapping, key), f'缺少条款 {key}（如 "5.2"）', cell)
         return ""
     # `clause: 5.10` is a float to YAML: take the text as written.
     raw = str(mapping.raw.get(key, mapping[key])).strip()
     if not CLAUSE_PATTERN.match(raw):
-        errors.add(_line(mapping, key), f"条款编号「{raw}」无效，应如 \"5.2\"、\"7.1b\"", cell)
+        errors.add(_line(mapping, key), f'条款编号「{raw}」无效，应如 "5.2"、"7.1b"', cell)
     return raw
 
 
@@ -389,8 +394,7 @@ def _quiz_settings(mapping: Located, defaults: dict, errors: _Errors, cell: str 
         "pass_mark": _percent(mapping, "pass_mark", defaults["pass_mark"], errors, cell),
         "attempts": _integer(mapping, "attempts", defaults["attempts"], 1, errors, cell),
         "cooldown_days": _integer(mapping, "cooldown_days", defaults["cooldown_days"], 0, errors, cell),
-        "time_limit_minutes": _integer(mapping, "time_limit_minutes", defaults["time_limit_minutes"], 1, errors,
-                                       cell),
+        "time_limit_minutes": _integer(mapping, "time_limit_minutes", defaults["time_limit_minutes"], 1, errors, cell),
     }
 
 
@@ -402,19 +406,26 @@ def _cells(data: Located, defaults: dict, errors: _Errors) -> list[Cell] | None:
     cells = []
     for dimension in tracks:
         if dimension not in SKILL_DIMENSIONS:
-            errors.add(tracks.key_lines[dimension], f"技能维度「{dimension}」无效，可用："
-                       + "、".join(f"{k}（{v}）" for k, v in SKILL_DIMENSIONS.items()))
+            errors.add(
+                tracks.key_lines[dimension],
+                f"技能维度「{dimension}」无效，可用：" + "、".join(f"{k}（{v}）" for k, v in SKILL_DIMENSIONS.items()),
+            )
     for dimension, dimension_label in SKILL_DIMENSIONS.items():
         levels = tracks.get(dimension)
         if not isinstance(levels, Located):
-            errors.add(tracks.key_lines.get(dimension, tracks.line),
-                       f"缺少技能维度 {dimension}（{dimension_label}）的三个等级" if levels is None
-                       else f"技能维度 {dimension} 应按等级写成映射：basic、intermediate、advanced")
+            errors.add(
+                tracks.key_lines.get(dimension, tracks.line),
+                f"缺少技能维度 {dimension}（{dimension_label}）的三个等级"
+                if levels is None
+                else f"技能维度 {dimension} 应按等级写成映射：basic、intermediate、advanced",
+            )
             continue
         for level in levels:
             if level not in SKILL_LEVELS:
-                errors.add(levels.key_lines[level], f"等级「{level}」无效，可用："
-                           + "、".join(f"{k}（{v}）" for k, v in SKILL_LEVELS.items()))
+                errors.add(
+                    levels.key_lines[level],
+                    f"等级「{level}」无效，可用：" + "、".join(f"{k}（{v}）" for k, v in SKILL_LEVELS.items()),
+                )
         for level, level_label in SKILL_LEVELS.items():
             key = cell_key(dimension, level)
             if level not in levels:
@@ -444,20 +455,31 @@ def _cell(item: Any, line: int, dimension: str, level: str, defaults: dict, erro
     if len(errors.errors) > before:
         return None
     lines = {name: item.key_lines.get(name, item.line) for name in _CELL_KEYS} | {"lesson_items": lesson_lines}
-    return Cell(dimension=dimension, level=level, clause=clause, descriptor=descriptor, lessons=lessons, quiz=quiz,
-                assessment=assessment, prerequisite=prerequisite, file=errors.file, line=line, lines=lines)
+    return Cell(
+        dimension=dimension,
+        level=level,
+        clause=clause,
+        descriptor=descriptor,
+        lessons=lessons,
+        quiz=quiz,
+        assessment=assessment,
+        prerequisite=prerequisite,
+        file=errors.file,
+        line=line,
+        lines=lines,
+    )
 
 
 def _lessons(item: Located, errors: _Errors, cell: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     lessons = item.get("lessons")
     if not isinstance(lessons, LocatedList) or not lessons:
-        errors.add(_line(item, "lessons"), "lessons 应列出至少一课的条款编号，如 [\"5.2\", \"4.1\"]", cell)
+        errors.add(_line(item, "lessons"), 'lessons 应列出至少一课的条款编号，如 ["5.2", "4.1"]', cell)
         return (), ()
     found, lines = [], []
     for value, line in zip(lessons, lessons.item_lines, strict=True):
         # Only quoted text is safe: YAML reads 5.10 as the number 5.1.
         if not isinstance(value, str) or not CLAUSE_PATTERN.match(value.strip()):
-            errors.add(line, f"课时条款「{value}」无效：请写成带引号的条款编号，如 \"5.2\"", cell)
+            errors.add(line, f'课时条款「{value}」无效：请写成带引号的条款编号，如 "5.2"', cell)
         elif value.strip() in found:
             errors.add(line, f"课时 {value.strip()} 重复", cell)
         else:
@@ -469,8 +491,9 @@ def _lessons(item: Located, errors: _Errors, cell: str) -> tuple[tuple[str, ...]
 def _quiz(item: Located, dimension: str, level: str, defaults: dict, errors: _Errors, cell: str) -> LevelQuiz | None:
     quiz = item.get("quiz")
     if not isinstance(quiz, Located):
-        errors.add(_line(item, "quiz"), "缺少等级测验 quiz（draws 抽题规则，可选 pass_mark、attempts、cooldown_days）",
-                   cell)
+        errors.add(
+            _line(item, "quiz"), "缺少等级测验 quiz（draws 抽题规则，可选 pass_mark、attempts、cooldown_days）", cell
+        )
         return None
     _unknown_keys(quiz, _QUIZ_KEYS, errors, cell, "quiz 中")
     settings = _quiz_settings(quiz, defaults, errors, cell)
@@ -502,8 +525,12 @@ def _draw(draw: Any, line: int, index: int, dimension: str, level: str, errors: 
         errors.add(_line(draw, "dimension"), f"第 {index} 条抽题规则的 dimension 应为本格的 {dimension}", cell)
     draw_level = draw.get("level", level)
     if draw_level not in LEVEL_ORDER or LEVEL_ORDER.index(draw_level) > LEVEL_ORDER.index(level):
-        errors.add(_line(draw, "level"), f"第 {index} 条抽题规则的 level 应为本格或更低的等级："
-                   + "、".join(LEVEL_ORDER[: LEVEL_ORDER.index(level) + 1]), cell)
+        errors.add(
+            _line(draw, "level"),
+            f"第 {index} 条抽题规则的 level 应为本格或更低的等级："
+            + "、".join(LEVEL_ORDER[: LEVEL_ORDER.index(level) + 1]),
+            cell,
+        )
     count = _integer(draw, "count", None, 1, errors, cell)
     points = decimal_of(draw.get("points"))
     if points is None or points <= 0:
@@ -515,8 +542,15 @@ def _draw(draw: Any, line: int, index: int, dimension: str, level: str, errors: 
     chapter = str(draw.raw.get("chapter", draw["chapter"])).strip() if "chapter" in draw else None
     if len(errors.errors) > before:
         return None
-    return Draw(count=count, points=points, chapter=chapter, clause=clause, tags=tuple(tags),
-                dimension=dimension, level=draw_level)
+    return Draw(
+        count=count,
+        points=points,
+        chapter=chapter,
+        clause=clause,
+        tags=tuple(tags),
+        dimension=dimension,
+        level=draw_level,
+    )
 
 
 def _assessment(item: Located, errors: _Errors, cell: str) -> Assessment | None:
@@ -527,8 +561,11 @@ def _assessment(item: Located, errors: _Errors, cell: str) -> Assessment | None:
     _unknown_keys(assessment, _ASSESSMENT_KEYS, errors, cell, "assessment 中")
     scenario = assessment.get("scenario")
     if not _is_key(scenario, SCENARIO_TYPES):
-        errors.add(_line(assessment, "scenario"), "考核场景 scenario 应为指南列出的方式之一："
-                   + "、".join(f"{k}（{v}）" for k, v in SCENARIO_TYPES.items()), cell)
+        errors.add(
+            _line(assessment, "scenario"),
+            "考核场景 scenario 应为指南列出的方式之一：" + "、".join(f"{k}（{v}）" for k, v in SCENARIO_TYPES.items()),
+            cell,
+        )
     task = _text(assessment, "task", "考核任务 task", errors, cell)
     rubric = _rubric(assessment, _line(item, "assessment"), errors, cell)
     if rubric is None or not _is_key(scenario, SCENARIO_TYPES):
@@ -539,28 +576,44 @@ def _assessment(item: Located, errors: _Errors, cell: str) -> Assessment | None:
 def _rubric(assessment: Located, assessment_line: int, errors: _Errors, cell: str) -> Rubric | None:
     rubric = assessment.get("rubric")
     if not isinstance(rubric, Located):
-        errors.add(assessment.key_lines.get("rubric", assessment_line),
-                   "缺少评分表 rubric（scale、pass_threshold、criteria）", cell)
+        errors.add(
+            assessment.key_lines.get("rubric", assessment_line),
+            "缺少评分表 rubric（scale、pass_threshold、criteria）",
+            cell,
+        )
         return None
     before = len(errors.errors)
     _unknown_keys(rubric, _RUBRIC_KEYS, errors, cell, "rubric 中")
     scale = rubric.get("scale", list(DEFAULT_SCALE))
-    if (not isinstance(scale, list) or len(scale) != 2 or not all(type(s) is int for s in scale)
-            or not 0 <= scale[0] < scale[1] <= 10):
+    if (
+        not isinstance(scale, list)
+        or len(scale) != 2
+        or not all(type(s) is int for s in scale)
+        or not 0 <= scale[0] < scale[1] <= 10
+    ):
         errors.add(_line(rubric, "scale"), "分数范围 scale 应写成 [最低分, 最高分]，如 [1, 4]", cell)
         scale = list(DEFAULT_SCALE)
     low, high = scale
     threshold = decimal_of(rubric.get("pass_threshold"))
     if threshold is None or not low <= threshold <= high:
-        errors.add(_line(rubric, "pass_threshold"), f"通过线 pass_threshold 是加权平均分，应在 {low}–{high} 之间"
-                   f"（现为 {rubric.get('pass_threshold')!r}）", cell)
+        errors.add(
+            _line(rubric, "pass_threshold"),
+            f"通过线 pass_threshold 是加权平均分，应在 {low}–{high} 之间（现为 {rubric.get('pass_threshold')!r}）",
+            cell,
+        )
     criteria_value = rubric.get("criteria")
     if not isinstance(criteria_value, LocatedList) or not MIN_CRITERIA <= len(criteria_value) <= MAX_CRITERIA:
-        errors.add(_line(rubric, "criteria"), f"评分表应有 {MIN_CRITERIA}–{MAX_CRITERIA} 项评分标准 criteria"
-                   + (f"（现为 {len(criteria_value)} 项）" if isinstance(criteria_value, list) else ""), cell)
+        errors.add(
+            _line(rubric, "criteria"),
+            f"评分表应有 {MIN_CRITERIA}–{MAX_CRITERIA} 项评分标准 criteria"
+            + (f"（现为 {len(criteria_value)} 项）" if isinstance(criteria_value, list) else ""),
+            cell,
+        )
         return None
-    criteria = [_criterion(value, line, range(low, high + 1), errors, cell)
-                for value, line in zip(criteria_value, criteria_value.item_lines, strict=True)]
+    criteria = [
+        _criterion(value, line, range(low, high + 1), errors, cell)
+        for value, line in zip(criteria_value, criteria_value.item_lines, strict=True)
+    ]
     keys = [criterion.key for criterion in criteria if criterion]
     for criterion in criteria:
         if criterion and keys.count(criterion.key) > 1:
@@ -568,8 +621,9 @@ def _rubric(assessment: Located, assessment_line: int, errors: _Errors, cell: st
     if all(criteria):
         total = sum((criterion.weight for criterion in criteria), Decimal(0))
         if total != WEIGHT_TOTAL:
-            errors.add(_line(rubric, "criteria"), f"各评分标准的权重 weight 合计应为 100（现为 {total.normalize():f}）",
-                       cell)
+            errors.add(
+                _line(rubric, "criteria"), f"各评分标准的权重 weight 合计应为 100（现为 {total.normalize():f}）", cell
+            )
     if len(errors.errors) > before:
         return None
     return Rubric(scale_min=low, scale_max=high, pass_threshold=threshold, criteria=tuple(criteria))
@@ -595,16 +649,25 @@ def _criterion(value: Any, line: int, scores: range, errors: _Errors, cell: str)
     else:
         for score in described:
             if type(score) is not int:
-                errors.add(described.key_lines[score],
-                           f"评分标准「{name or key}」的分数「{score}」应写成整数（不加引号）", cell)
+                errors.add(
+                    described.key_lines[score],
+                    f"评分标准「{name or key}」的分数「{score}」应写成整数（不加引号）",
+                    cell,
+                )
             elif score not in scores:
-                errors.add(described.key_lines[score], f"评分标准「{name or key}」的分数 {score} 不在 "
-                           f"{scores.start}–{scores.stop - 1} 之内", cell)
+                errors.add(
+                    described.key_lines[score],
+                    f"评分标准「{name or key}」的分数 {score} 不在 {scores.start}–{scores.stop - 1} 之内",
+                    cell,
+                )
         for score in scores:
             text = described.get(score)
             if not isinstance(text, str) or not text.strip():
-                errors.add(described.key_lines.get(score, described.line),
-                           f"评分标准「{name or key}」缺少 {score} 分的描述", cell)
+                errors.add(
+                    described.key_lines.get(score, described.line),
+                    f"评分标准「{name or key}」缺少 {score} 分的描述",
+                    cell,
+                )
             else:
                 descriptors.append((score, text.strip()))
     if len(errors.errors) > before:
@@ -615,8 +678,9 @@ def _criterion(value: Any, line: int, scores: range, errors: _Errors, cell: str)
 def _certification(data: Located, errors: _Errors) -> Certification | None:
     value = data.get("certification")
     if not isinstance(value, Located):
-        errors.add(_line(data, "certification"),
-                   "缺少认证规则 certification（title、clause、quote、level、dimensions）")
+        errors.add(
+            _line(data, "certification"), "缺少认证规则 certification（title、clause、quote、level、dimensions）"
+        )
         return None
     before = len(errors.errors)
     _unknown_keys(value, _CERT_KEYS, errors, where="certification 中")
@@ -626,15 +690,25 @@ def _certification(data: Located, errors: _Errors) -> Certification | None:
     dimensions = value.get("dimensions", "all")
     if dimensions == "all":
         dimensions = list(SKILL_DIMENSIONS)
-    if (not isinstance(dimensions, list) or not dimensions
-            or not all(_is_key(d, SKILL_DIMENSIONS) for d in dimensions) or len(set(dimensions)) != len(dimensions)):
-        errors.add(_line(value, "dimensions"), "certification.dimensions 应为 all 或技能维度列表："
-                   + "、".join(SKILL_DIMENSIONS))
+    if (
+        not isinstance(dimensions, list)
+        or not dimensions
+        or not all(_is_key(d, SKILL_DIMENSIONS) for d in dimensions)
+        or len(set(dimensions)) != len(dimensions)
+    ):
+        errors.add(
+            _line(value, "dimensions"),
+            "certification.dimensions 应为 all 或技能维度列表：" + "、".join(SKILL_DIMENSIONS),
+        )
         dimensions = []
     certification = Certification(
-        title=_text(value, "title", "认证名称 title", errors), clause=_clause(value, "clause", errors),
-        quote=_text(value, "quote", "引文 quote", errors), level=level,
-        dimensions=tuple(d for d in SKILL_DIMENSIONS if d in dimensions), line=_line(data, "certification"))
+        title=_text(value, "title", "认证名称 title", errors),
+        clause=_clause(value, "clause", errors),
+        quote=_text(value, "quote", "引文 quote", errors),
+        level=level,
+        dimensions=tuple(d for d in SKILL_DIMENSIONS if d in dimensions),
+        line=_line(data, "certification"),
+    )
     return None if len(errors.errors) > before else certification
 
 
@@ -660,7 +734,7 @@ def _check_prerequisites(cells: list[Cell], errors: _Errors) -> None:
             path.append(current)
             current = by_key[current].prerequisite
         if current in path:
-            cycle = path[path.index(current):]
+            cycle = path[path.index(current) :]
             if frozenset(cycle) not in seen_cycles:
                 seen_cycles.add(frozenset(cycle))
                 first = by_key[cycle[0]]
@@ -672,12 +746,24 @@ def _check_prerequisites(cells: list[Cell], errors: _Errors) -> None:
 
 def bank_candidates(banks: list[QuestionBank]) -> list[Candidate]:
     """Every bank question as a draw candidate (the exam engine's shape)."""
-    return [Candidate(ref=q.id, bank=bank.name, chapter=q.chapter, clause=q.clause, tags=tuple(q.tags),
-                      dimension=q.dimension, level=q.level) for bank in banks for q in bank.questions]
+    return [
+        Candidate(
+            ref=q.id,
+            bank=bank.name,
+            chapter=q.chapter,
+            clause=q.clause,
+            tags=tuple(q.tags),
+            dimension=q.dimension,
+            level=q.level,
+        )
+        for bank in banks
+        for q in bank.questions
+    ]
 
 
-def check_tracks(tracks: Tracks, texts: dict[str, str] | None = None,
-                 banks: list[QuestionBank] | None = None) -> list[TrackError]:
+def check_tracks(
+    tracks: Tracks, texts: dict[str, str] | None = None, banks: list[QuestionBank] | None = None
+) -> list[TrackError]:
     """Errors against the course (`texts`: clause ids, verbatim quotes) and the bank (`banks`: enough questions).
 
     Either may be None, and then that part is not checked. Quotes are compared after
@@ -687,8 +773,9 @@ def check_tracks(tracks: Tracks, texts: dict[str, str] | None = None,
     if texts is not None:
         folded = {clause: normalise_for_quote(text) for clause, text in texts.items()}
         for cell in tracks.cells:
-            _check_quote(cell.clause, cell.descriptor, cell.lines["clause"], cell.lines["descriptor"], folded, errors,
-                         cell.key)
+            _check_quote(
+                cell.clause, cell.descriptor, cell.lines["clause"], cell.lines["descriptor"], folded, errors, cell.key
+            )
             for lesson, line in zip(cell.lessons, cell.lines["lesson_items"], strict=True):
                 if lesson not in folded:
                     errors.add(line, f"课时条款 {lesson} 在课程内容（content/）中不存在", cell.key)
@@ -704,14 +791,25 @@ def check_tracks(tracks: Tracks, texts: dict[str, str] | None = None,
                 reserved = sum(count for refs, count in taken if refs & matching)
                 if len(matching) - reserved < draw.count:
                     taken_note = f"，其中最多 {reserved} 题可能已被前面的规则抽走" if reserved else ""
-                    errors.add(line, f"第 {index} 条抽题规则（{draw.label()}）需要 {draw.count} 题，"
-                               f"题库中符合的有 {len(matching)} 题{taken_note}", cell.key)
+                    errors.add(
+                        line,
+                        f"第 {index} 条抽题规则（{draw.label()}）需要 {draw.count} 题，"
+                        f"题库中符合的有 {len(matching)} 题{taken_note}",
+                        cell.key,
+                    )
                 taken.append((matching, draw.count))
     return errors.errors
 
 
-def _check_quote(clause: str, quote: str, clause_line: int, quote_line: int, folded: dict[str, str],
-                 errors: _Errors, cell: str | None) -> None:
+def _check_quote(
+    clause: str,
+    quote: str,
+    clause_line: int,
+    quote_line: int,
+    folded: dict[str, str],
+    errors: _Errors,
+    cell: str | None,
+) -> None:
     if clause not in folded:
         errors.add(clause_line, f"条款 {clause} 在课程内容（content/）中不存在", cell)
     elif normalise_for_quote(quote) not in folded[clause]:

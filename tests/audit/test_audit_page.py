@@ -13,9 +13,13 @@ from lms.models import AuditAction, User
 
 def _record(app, action, actor, subject, at, **extra):
     with app.app_context():
-        entry = audit.record(action, actor=_db.session.get(User, actor.id) if actor else None,
-                             subject=_db.session.get(User, subject.id), origin=audit.Origin("10.0.0.9", "UA/1"),
-                             **extra)
+        entry = audit.record(
+            action,
+            actor=_db.session.get(User, actor.id) if actor else None,
+            subject=_db.session.get(User, subject.id),
+            origin=audit.Origin("10.0.0.9", "UA/1"),
+            **extra,
+        )
         entry.at = at
         _db.session.commit()
 
@@ -30,8 +34,14 @@ def test_only_admins_see_the_audit_page(client, auth, make_user):
 def test_admin_browses_and_filters_with_local_times(app, client, auth, make_user):
     admin, hr, rep = make_user(roles=("admin",), name="管理员"), make_user(roles=("hr",), name="人事"), make_user()
     # 19:08 UTC is 03:08 the next day in Beijing (LMS_TIMEZONE's default).
-    _record(app, AuditAction.ROLES_CHANGED, admin, hr, datetime(2026, 12, 1, 19, 8),
-            details={"before": ["hr"], "after": ["admin", "hr"]})
+    _record(
+        app,
+        AuditAction.ROLES_CHANGED,
+        admin,
+        hr,
+        datetime(2026, 12, 1, 19, 8),
+        details={"before": ["hr"], "after": ["admin", "hr"]},
+    )
     _record(app, AuditAction.PERSON_DEACTIVATED, hr, rep, datetime(2026, 11, 30, 2, 0))
     _record(app, AuditAction.PASSWORD_LINK_ISSUED, None, rep, datetime(2026, 11, 29, 2, 0))
     auth.login(admin)
@@ -54,7 +64,7 @@ def test_admin_browses_and_filters_with_local_times(app, client, auth, make_user
 
 def test_pagination_and_csv_export(app, client, auth, make_user):
     app.config["AUDIT_PER_PAGE"] = 2
-    admin, rep = make_user(roles=("admin",)), make_user(name="=HYPERLINK(\"x\")")
+    admin, rep = make_user(roles=("admin",)), make_user(name='=HYPERLINK("x")')
     for hour in range(3):
         _record(app, AuditAction.PERSON_REACTIVATED, admin, rep, datetime(2026, 12, 1, hour))
     auth.login(admin)

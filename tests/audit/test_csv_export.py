@@ -8,7 +8,7 @@ import pytest
 
 from lms.csv_export import csv_text, safe_cell
 
-HOSTILE = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+2", "-3+cmd", "@SUM(A1)", "\tTAB", "\rCR"]
+HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1+2", "-3+cmd", "@SUM(A1)", "\tTAB", "\rCR"]
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -34,12 +34,12 @@ def test_csv_text_round_trips_chinese_with_bom():
 
 def test_people_export_neutralises_formulas(client, auth, make_user):
     auth.login(make_user(roles=("hr",)))
-    make_user(name="=HYPERLINK(\"http://evil.example\")", team="+团队")
+    make_user(name='=HYPERLINK("http://evil.example")', team="+团队")
     response = client.get("/people/export.csv")
     rows = _rows(response.get_data(as_text=True))
     assert response.mimetype == "text/csv"
     evil = next(row for row in rows if row[0] == "E0002")
-    assert evil[1] == "'=HYPERLINK(\"http://evil.example\")" and evil[4] == "'+团队"
+    assert evil[1] == '\'=HYPERLINK("http://evil.example")' and evil[4] == "'+团队"
 
 
 def test_onboarding_team_csv_neutralises_formulas(client, auth, make_user):

@@ -31,8 +31,12 @@ def test_an_appeal_decision_is_an_audit_entry_with_its_origin(app, client, auth,
         _db.session.commit()
         appeal_id = appeal.id
     auth.login(hr)
-    response = client.post_form(f"/exams/manage/appeals/{appeal_id}", {"outcome": "rejected", "note": "答案与指南不符"},
-                                headers={"User-Agent": "TestBrowser/1.0"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    response = client.post_form(
+        f"/exams/manage/appeals/{appeal_id}",
+        {"outcome": "rejected", "note": "答案与指南不符"},
+        headers={"User-Agent": "TestBrowser/1.0"},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
     assert response.status_code == 302
     with app.app_context():
         entry = _db.session.scalars(select(AuditEntry)).one()
@@ -46,7 +50,7 @@ def test_an_appeal_decision_is_an_audit_entry_with_its_origin(app, client, auth,
 def test_roster_csv_neutralises_formulas_through_the_helper(app, client, auth, make_user, exam_factory):
     manager = make_user(roles=("manager",))
     # The roster's own neutralising missed a leading tab, which Excel drops before reading a formula.
-    rep = make_user(name="\t=HYPERLINK(\"http://evil.example\")", team="=团队", manager_id=manager.id)
+    rep = make_user(name='\t=HYPERLINK("http://evil.example")', team="=团队", manager_id=manager.id)
     exam = exam_factory()
     with app.app_context():
         _sit(exam, rep, 9)
@@ -56,5 +60,5 @@ def test_roster_csv_neutralises_formulas_through_the_helper(app, client, auth, m
     assert text.startswith("\ufeff考试,工号") and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(text[1:])))
     row = next(row for row in rows if row[1] == rep.employee_no)
-    assert row[2] == "'\t=HYPERLINK(\"http://evil.example\")" and row[3] == "'=团队"
+    assert row[2] == '\'\t=HYPERLINK("http://evil.example")' and row[3] == "'=团队"
     assert 'filename="exam-T-1-roster.csv"' in response.headers["Content-Disposition"]

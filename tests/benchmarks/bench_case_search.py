@@ -47,17 +47,125 @@ from lms.models.cases import (  # noqa: E402
     CaseVersionDimension,
 )
 
-SALES_WORDS = """客户 回款 投诉 合同 报价 拜访 需求 方案 竞品 预算 采购 决策 关系 渠道 折扣 续约 交付 验收 付款
-账期 发票 商机 线索 跟进 演示 试用 谈判 异议 价格 满意度 服务 售后 响应 升级 流程 审批 财务 法务 技术
-经理 总监 负责人 团队 目标 业绩 指标 季度 月度 计划 复盘 总结 经验 教训 问题 原因 改进 方法 机会 风险
-信任 沟通 倾听 反馈 电话 邮件 会议 现场 培训 产品 功能 优势 案例 行业 市场 数据 分析 预测 客户投诉
-决策影响者 竞品分析 销售流程 回款周期 客户满意度 关键节点 转折点 影响者 高潜力 观望 稳定 大客户 中小企业
-制造业 零售 医疗 教育 金融 物流 政府 招标 投标 中标 丢单 赢单 签约 延期 加急 紧急 协调 资源 支持""".split()
+SALES_WORDS = [
+    "客户",
+    "回款",
+    "投诉",
+    "合同",
+    "报价",
+    "拜访",
+    "需求",
+    "方案",
+    "竞品",
+    "预算",
+    "采购",
+    "决策",
+    "关系",
+    "渠道",
+    "折扣",
+    "续约",
+    "交付",
+    "验收",
+    "付款",
+    "账期",
+    "发票",
+    "商机",
+    "线索",
+    "跟进",
+    "演示",
+    "试用",
+    "谈判",
+    "异议",
+    "价格",
+    "满意度",
+    "服务",
+    "售后",
+    "响应",
+    "升级",
+    "流程",
+    "审批",
+    "财务",
+    "法务",
+    "技术",
+    "经理",
+    "总监",
+    "负责人",
+    "团队",
+    "目标",
+    "业绩",
+    "指标",
+    "季度",
+    "月度",
+    "计划",
+    "复盘",
+    "总结",
+    "经验",
+    "教训",
+    "问题",
+    "原因",
+    "改进",
+    "方法",
+    "机会",
+    "风险",
+    "信任",
+    "沟通",
+    "倾听",
+    "反馈",
+    "电话",
+    "邮件",
+    "会议",
+    "现场",
+    "培训",
+    "产品",
+    "功能",
+    "优势",
+    "案例",
+    "行业",
+    "市场",
+    "数据",
+    "分析",
+    "预测",
+    "客户投诉",
+    "决策影响者",
+    "竞品分析",
+    "销售流程",
+    "回款周期",
+    "客户满意度",
+    "关键节点",
+    "转折点",
+    "影响者",
+    "高潜力",
+    "观望",
+    "稳定",
+    "大客户",
+    "中小企业",
+    "制造业",
+    "零售",
+    "医疗",
+    "教育",
+    "金融",
+    "物流",
+    "政府",
+    "招标",
+    "投标",
+    "中标",
+    "丢单",
+    "赢单",
+    "签约",
+    "延期",
+    "加急",
+    "紧急",
+    "协调",
+    "资源",
+    "支持",
+]
 
-CHAR_POOL = ("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去"
-             "能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又"
-             "行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感见明问力理尔"
-             "点文几定本公特做外孩相西果走将月十实向声车全信重三机工物气每并别真打太新比才便夫再书部水像眼等体却")
+CHAR_POOL = (
+    "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会家可下而过天去"
+    "能对小多然于心学么之都好看起发当没成只如事把还用第样道想作种开美总从无情己面最女但现前些所同日手又"
+    "行意动方期它头经长儿回位分爱老因很给名法间斯知世什两次使身者被高已亲其进此话常与活正感见明问力理尔"
+    "点文几定本公特做外孩相西果走将月十实向声车全信重三机工物气每并别真打太新比才便夫再书部水像眼等体却"
+)
 
 TWO_CHAR_TERMS = ["回款", "投诉", "合同", "报价", "续约", "账期"]
 LONG_TERMS = ["客户投诉", "回款周期", "决策影响者", "竞品分析", "客户满意度", "销售流程优化"]
@@ -118,13 +226,38 @@ def load(count: int, dialect: str) -> int:
         fields = [title, tags, *parts]
         text_bytes += sum(len(value.encode()) for value in fields)
         tokens = search.texts_tokens(fields)
-        batch["case"].append(dict(id=i, author_id=author.id, status="published", published_number=1,
-                                  first_published_at=when, published_at=when, created_at=when, updated_at=when))
-        batch["version"].append(dict(id=i, case_id=i, number=1, title=title, outcome=("success", "failure")[i % 2],
-                                     segment=("high_potential", "stable", "wait_and_see")[i % 3], tags=tags,
-                                     info=parts[0], analysis=parts[1], discussion=parts[2], methods=parts[3],
-                                     improvements=parts[4], created_by_id=author.id, created_at=when,
-                                     updated_at=when, published_at=when))
+        batch["case"].append(
+            dict(
+                id=i,
+                author_id=author.id,
+                status="published",
+                published_number=1,
+                first_published_at=when,
+                published_at=when,
+                created_at=when,
+                updated_at=when,
+            )
+        )
+        batch["version"].append(
+            dict(
+                id=i,
+                case_id=i,
+                number=1,
+                title=title,
+                outcome=("success", "failure")[i % 2],
+                segment=("high_potential", "stable", "wait_and_see")[i % 3],
+                tags=tags,
+                info=parts[0],
+                analysis=parts[1],
+                discussion=parts[2],
+                methods=parts[3],
+                improvements=parts[4],
+                created_by_id=author.id,
+                created_at=when,
+                updated_at=when,
+                published_at=when,
+            )
+        )
         batch["dim"].append(dict(version_id=i, code=dimensions[i % 5], position=0))
         batch["clause"].append(dict(version_id=i, clause_id=clauses[i % 5], position=0))
         batch["entry"].append(dict(id=i, case_id=i, version_id=i, tokens=tokens))
@@ -150,8 +283,10 @@ def _flush(batch: dict[str, list], dialect: str) -> None:
         session.execute(stmt, [{**entry, "tokens": row["tokens"]} for entry, row in zip(entries, batch["entry"])])
     else:
         session.execute(insert(CaseSearchEntry), entries)
-        session.execute(text("INSERT INTO case_fts(rowid, tokens) VALUES (:id, :tokens)"),
-                        [{"id": row["id"], "tokens": " ".join(row["tokens"])} for row in batch["entry"]])
+        session.execute(
+            text("INSERT INTO case_fts(rowid, tokens) VALUES (:id, :tokens)"),
+            [{"id": row["id"], "tokens": " ".join(row["tokens"])} for row in batch["entry"]],
+        )
     for rows in batch.values():
         rows.clear()
 
@@ -176,7 +311,11 @@ def sizes_sqlite() -> tuple[int, int]:
     """(FTS5 shadow tables, case_search table and indexes) in bytes, from dbstat."""
     rows = db.session.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")).all()
     fts = sum(size for name, size in rows if name.startswith("case_fts"))
-    entry = sum(size for name, size in rows if name == "case_search" or name.startswith(("ix_case_search", "sqlite_autoindex_case_search")))
+    entry = sum(
+        size
+        for name, size in rows
+        if name == "case_search" or name.startswith(("ix_case_search", "sqlite_autoindex_case_search"))
+    )
     return fts, entry
 
 
@@ -196,7 +335,7 @@ def measure(count: int, rounds: int) -> dict[str, list[float]]:
     session = db.session
     results: dict[str, list[float]] = {"pk": [], "2": [], "3+": []}
     hits: dict[str, int] = {}
-    for warm in range(3):
+    for _warm in range(3):
         for term in TWO_CHAR_TERMS + LONG_TERMS:
             hits[term] = len(service.search_ids(term, 20))
         session.get(CaseReview, rng.randint(1, count))
@@ -205,10 +344,10 @@ def measure(count: int, rounds: int) -> dict[str, list[float]]:
             for _ in range(2):
                 session.expunge_all()
                 case_id = rng.randint(1, count)
-                results["pk"].append(timed(lambda: session.get(CaseReview, case_id)))
+                results["pk"].append(timed(lambda case_id=case_id: session.get(CaseReview, case_id)))
             session.expunge_all()
             group = "2" if len(term) == 2 else "3+"
-            results[group].append(timed(lambda: service.search_ids(term, 20)))
+            results[group].append(timed(lambda term=term: service.search_ids(term, 20)))
     print("  top-20 hits per term:", ", ".join(f"{term} {n}" for term, n in hits.items()))
     return results
 
@@ -218,8 +357,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100_000, help="published cases (default 100000)")
     parser.add_argument("--rounds", type=int, default=30, help="rounds over all terms (default 30)")
     parser.add_argument("--database-url", default="", help="SQLAlchemy URL (default: a temporary SQLite file)")
-    parser.add_argument("--reuse", action="store_true",
-                        help="with --database-url: keep the cases already loaded there by an earlier run")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --database-url: keep the cases already loaded there by an earlier run",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="lms-bench-cases-") as folder:
@@ -243,15 +385,25 @@ def main() -> None:
             print(f"  loaded in {time.perf_counter() - started:.0f} s")
             results = measure(args.cases, args.rounds)
             pk95 = p(results["pk"], 95)
-            print(f"primary key   p50 {p(results['pk'], 50):7.3f} ms  p95 {pk95:7.3f} ms  ({len(results['pk'])} queries)")
+            print(
+                f"primary key   p50 {p(results['pk'], 50):7.3f} ms  p95 {pk95:7.3f} ms  ({len(results['pk'])} queries)"
+            )
             for group, label in (("2", "2-char terms"), ("3+", "3+-char terms")):
                 values = results[group]
-                print(f"{label:13} p50 {p(values, 50):7.3f} ms  p95 {p(values, 95):7.3f} ms  ({len(values)} searches)"
-                      f"  ratio p95/pk-p95: {p(values, 95) / pk95:5.2f}  (target ≤ 10)")
+                print(
+                    f"{label:13} p50 {p(values, 50):7.3f} ms  p95 {p(values, 95):7.3f} ms  ({len(values)} searches)"
+                    f"  ratio p95/pk-p95: {p(values, 95) / pk95:5.2f}  (target ≤ 10)"
+                )
             if dialect == "sqlite":
                 fts, entry = sizes_sqlite()
-                print(f"text {text_bytes / 2**20:8.1f} MiB   FTS5 index {fts / 2**20:8.1f} MiB   case_search {entry / 2**20:6.1f} MiB")
-                print(f"ratio index/text: {(fts + entry) / text_bytes:.2f} (FTS5 alone {fts / text_bytes:.2f}; target ≤ 1.5)")
+                print(
+                    f"text {text_bytes / 2**20:8.1f} MiB   FTS5 index {fts / 2**20:8.1f} MiB   "
+                    f"case_search {entry / 2**20:6.1f} MiB"
+                )
+                print(
+                    f"ratio index/text: {(fts + entry) / text_bytes:.2f} "
+                    f"(FTS5 alone {fts / text_bytes:.2f}; target ≤ 1.5)"
+                )
             db.session.remove()
             db.engine.dispose()
 

@@ -39,14 +39,14 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from lms import create_app
+from lms.auth.service import hash_password
 from lms.exams import attempts as attempt_service
 from lms.exams import catalog, tallies
 from lms.exams.definitions import load_definition
-from lms.auth.service import hash_password
-from lms.question_bank.loader import load_banks
-from lms.question_bank.sync import sync_banks
 from lms.extensions import db
 from lms.models import AttemptQuestion, AttemptResult, ExamAttempt, Question, User
+from lms.question_bank.loader import load_banks
+from lms.question_bank.sync import sync_banks
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = "/exams/manage/2026-Q4/items"
@@ -58,8 +58,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lms-items-") as folder:
-        config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/items.sqlite3", "SECRET_KEY": "bench",
-                  "SESSION_COOKIE_SECURE": False, "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", "SERVER_NAME": "lms.bench"}
+        config = {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/items.sqlite3",
+            "SECRET_KEY": "bench",
+            "SESSION_COOKIE_SECURE": False,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "SERVER_NAME": "lms.bench",
+        }
         app = create_app(config)
         other_worker = create_app(config)  # its own engine: new results come from another connection, as in production
         with app.app_context():
@@ -85,16 +90,24 @@ def main() -> None:
         for each in (app, other_worker):
             with each.app_context():
                 db.engine.dispose()
-    pk_median, computed_median, cached_median = (statistics.median(pk), statistics.median(computed),
-                                                 statistics.median(cached))
-    print(f"{args.attempts} graded attempts (+{args.rounds} sat during the run) × 50 questions, SQLite file, "
-          f"in-process")
+    pk_median, computed_median, cached_median = (
+        statistics.median(pk),
+        statistics.median(computed),
+        statistics.median(cached),
+    )
+    print(
+        f"{args.attempts} graded attempts (+{args.rounds} sat during the run) × 50 questions, SQLite file, in-process"
+    )
     print(f"primary-key query            {pk_median * 1000:8.3f} ms (median of {len(pk)})")
     print(f"first request, fresh process {first * 1000:8.1f} ms  ratio {first / pk_median:7.1f}×")
-    print(f"cached re-render             {cached_median * 1000:8.1f} ms  ratio {cached_median / pk_median:7.1f}× "
-          f"(median of {len(cached)})")
-    print(f"computed after a new result  {computed_median * 1000:8.1f} ms  ratio {computed_median / pk_median:7.1f}× "
-          f"(median of {len(computed)}; target ≤ 60×)")
+    print(
+        f"cached re-render             {cached_median * 1000:8.1f} ms  ratio {cached_median / pk_median:7.1f}× "
+        f"(median of {len(cached)})"
+    )
+    print(
+        f"computed after a new result  {computed_median * 1000:8.1f} ms  ratio {computed_median / pk_median:7.1f}× "
+        f"(median of {len(computed)}; target ≤ 60×)"
+    )
 
 
 def _time_page(client) -> tuple[float, str]:
@@ -111,10 +124,14 @@ def _sit(user_id: int, rng: random.Random) -> None:
     user = db.session.get(User, user_id)
     now = exam.opens_at + timedelta(minutes=5)
     attempt = attempt_service.start_attempt(exam, user, now, rng)
-    slots = db.session.execute(select(AttemptQuestion.id, AttemptQuestion.option_order)
-                               .where(AttemptQuestion.attempt_id == attempt.id)).all()
-    attempt_service.save_answers(attempt, {str(slot_id): rng.choice(options) if options else str(rng.randint(0, 99))
-                                           for slot_id, options in slots}, now + timedelta(minutes=1))
+    slots = db.session.execute(
+        select(AttemptQuestion.id, AttemptQuestion.option_order).where(AttemptQuestion.attempt_id == attempt.id)
+    ).all()
+    attempt_service.save_answers(
+        attempt,
+        {str(slot_id): rng.choice(options) if options else str(rng.randint(0, 99)) for slot_id, options in slots},
+        now + timedelta(minutes=1),
+    )
     attempt_service.finish_attempt(attempt, now + timedelta(minutes=2))
     db.session.commit()
 
@@ -124,10 +141,17 @@ def _populate(count: int, sitters: int) -> tuple[int, list[int]]:
     definition = load_definition(REPO / "quizzes" / "exams" / "2026-Q4.yaml")
     catalog.sync_exams([definition])
     exam = catalog.get_exam("2026-Q4")
-    hr = User(employee_no="HR1", name="人事", email="hr@bench.example", active=True, password_hash=hash_password("Bench-pass-1"))
+    hr = User(
+        employee_no="HR1",
+        name="人事",
+        email="hr@bench.example",
+        active=True,
+        password_hash=hash_password("Bench-pass-1"),
+    )
     hr.set_roles({"hr"})
-    reps = [User(employee_no=f"S{n:03d}", name=f"应考{n}", email=f"s{n}@bench.example", active=True)
-            for n in range(sitters)]
+    reps = [
+        User(employee_no=f"S{n:03d}", name=f"应考{n}", email=f"s{n}@bench.example", active=True) for n in range(sitters)
+    ]
     for rep in reps:
         rep.set_roles({"rep"})
     db.session.add_all([hr, *reps])
@@ -135,13 +159,34 @@ def _populate(count: int, sitters: int) -> tuple[int, list[int]]:
     questions = db.session.execute(select(Question.id, Question.type)).all()
     rng = random.Random(1)
     now = datetime.now(UTC).replace(tzinfo=None)
-    users = [{"employee_no": f"R{n:05d}", "name": f"销售{n}", "email": f"r{n}@bench.example", "active": True,
-              "team": f"团队{n % 20}"} for n in range(count)]
+    users = [
+        {
+            "employee_no": f"R{n:05d}",
+            "name": f"销售{n}",
+            "email": f"r{n}@bench.example",
+            "active": True,
+            "team": f"团队{n % 20}",
+        }
+        for n in range(count)
+    ]
     db.session.execute(insert(User), users)
     ids = db.session.scalars(select(User.id).where(User.employee_no.like("R%")).order_by(User.id)).all()
-    db.session.execute(insert(ExamAttempt), [
-        {"exam_id": exam.id, "user_id": uid, "number": 1, "status": "finished", "started_at": now,
-         "deadline_at": now + timedelta(hours=1), "finished_at": now, "finish_reason": "submitted"} for uid in ids])
+    db.session.execute(
+        insert(ExamAttempt),
+        [
+            {
+                "exam_id": exam.id,
+                "user_id": uid,
+                "number": 1,
+                "status": "finished",
+                "started_at": now,
+                "deadline_at": now + timedelta(hours=1),
+                "finished_at": now,
+                "finish_reason": "submitted",
+            }
+            for uid in ids
+        ],
+    )
     attempt_ids = db.session.scalars(select(ExamAttempt.id).order_by(ExamAttempt.id)).all()
     rows = []
     for attempt_id, uid in zip(attempt_ids, ids):
@@ -153,9 +198,22 @@ def _populate(count: int, sitters: int) -> tuple[int, list[int]]:
             chosen = rng.choice("abcd") if qtype in ("single", "multiple") else ""
             items.append([qid, "2" if right else "0", "1" if right else "0", chosen, False])
         score = sum(int(i[1]) for i in items)
-        rows.append({"attempt_id": attempt_id, "exam_id": exam.id, "user_id": uid, "sequence": 1, "score": score,
-                     "points_awarded": score, "points_possible": 100, "passed": score >= 80, "breakdown": {},
-                     "items": items, "reason": "submitted", "graded_at": now})
+        rows.append(
+            {
+                "attempt_id": attempt_id,
+                "exam_id": exam.id,
+                "user_id": uid,
+                "sequence": 1,
+                "score": score,
+                "points_awarded": score,
+                "points_possible": 100,
+                "passed": score >= 80,
+                "breakdown": {},
+                "items": items,
+                "reason": "submitted",
+                "graded_at": now,
+            }
+        )
     db.session.execute(insert(AttemptResult), rows)
     tallies.rebuild(exam.id)  # facts written directly, so counted as `lms exams rebuild-tallies` does
     db.session.commit()

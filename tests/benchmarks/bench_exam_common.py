@@ -26,9 +26,12 @@ def exam_yaml(questions: int = 50) -> str:
     """An exam open now for a day: `questions` questions from the guide bank, points totalling 100."""
     now = datetime.now(UTC)
     points = 100 / questions
-    return (f"title: 基准考试\nopens: {(now - timedelta(hours=1)).isoformat()}\ncloses: {(now + timedelta(days=1)).isoformat()}\n"
-            f"time_limit_minutes: 120\ngrace_seconds: 60\nattempts: 2\n"
-            f"draws:\n  - {{bank: guide, count: {questions}, points: {points:g}}}\n")
+    return (
+        f"title: 基准考试\nopens: {(now - timedelta(hours=1)).isoformat()}\n"
+        f"closes: {(now + timedelta(days=1)).isoformat()}\n"
+        f"time_limit_minutes: 120\ngrace_seconds: 60\nattempts: 2\n"
+        f"draws:\n  - {{bank: guide, count: {questions}, points: {points:g}}}\n"
+    )
 
 
 @contextmanager
@@ -41,9 +44,13 @@ def prepared(database: str, reps: int, questions: int = 50):
         (quizzes / "exams" / "bench.yaml").write_text(exam_yaml(questions), encoding="utf-8")
         url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}" if database == "sqlite" else database
         env = harness.base_env(
-            LMS_DATABASE_URL=url, LMS_SECRET_KEY=secrets.token_hex(32), LMS_SESSION_COOKIE_SECURE="false",
-            LMS_LOGIN_LIMIT_PER_ADDRESS="100000 per minute", LMS_LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
-            LMS_QUIZZES_DIR=str(quizzes), LMS_PASSWORD_HASH_METHOD="scrypt:1024:8:1",
+            LMS_DATABASE_URL=url,
+            LMS_SECRET_KEY=secrets.token_hex(32),
+            LMS_SESSION_COOKIE_SECURE="false",
+            LMS_LOGIN_LIMIT_PER_ADDRESS="100000 per minute",
+            LMS_LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
+            LMS_QUIZZES_DIR=str(quizzes),
+            LMS_PASSWORD_HASH_METHOD="scrypt:1024:8:1",
         )
         if database != "sqlite":
             _reset_postgres(url)
@@ -64,8 +71,10 @@ def _create_all(env: dict) -> None:
     import subprocess
     import sys
 
-    code = ("from lms import create_app; from lms.extensions import db; app = create_app({'CLI_MODE': True});"
-            "ctx = app.app_context(); ctx.push(); db.create_all()")
+    code = (
+        "from lms import create_app; from lms.extensions import db; app = create_app({'CLI_MODE': True});"
+        "ctx = app.app_context(); ctx.push(); db.create_all()"
+    )
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
 
 
@@ -76,8 +85,9 @@ def _reset_postgres(url: str) -> None:
         connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
 
 
-def request(port: int, method: str, path: str, cookie: dict, body: bytes | None = None,
-            headers: dict | None = None) -> tuple[int, bytes, str | None]:
+def request(
+    port: int, method: str, path: str, cookie: dict, body: bytes | None = None, headers: dict | None = None
+) -> tuple[int, bytes, str | None]:
     """One request on a new connection; returns (status, body, Location)."""
     connection = http.client.HTTPConnection(harness.HOST, port, timeout=60)
     try:
@@ -108,7 +118,9 @@ class Rep:
 
     def form(self, path: str, data: dict | None = None):
         body = urllib.parse.urlencode({**(data or {}), "csrf_token": self.token}).encode()
-        return request(self.port, "POST", path, self.cookie, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        return request(
+            self.port, "POST", path, self.cookie, body, {"Content-Type": "application/x-www-form-urlencoded"}
+        )
 
     def start(self, key: str = "bench") -> int:
         status, _, location = self.form(f"/exams/{key}/start")
@@ -122,14 +134,22 @@ class Rep:
         """(slot id, a value to answer with) for each question on page `page`."""
         _, body, _ = request(self.port, "GET", f"/exams/attempts/{self.attempt}?page={page}", self.cookie)
         found = {}
-        for kind, slot, value in re.findall(r'type="(radio|checkbox|text)"(?: inputmode="decimal")? name="q-(\d+)" value="([^"]*)"', body.decode()):
+        for kind, slot, value in re.findall(
+            r'type="(radio|checkbox|text)"(?: inputmode="decimal")? name="q-(\d+)" value="([^"]*)"', body.decode()
+        ):
             found.setdefault(slot, value if kind != "text" else "84")
         return list(found.items())
 
     def autosave(self, slot: str, value: str) -> tuple[int, bytes]:
         body = json.dumps({"answers": {slot: value}}).encode()
-        status, reply, _ = request(self.port, "POST", f"/exams/attempts/{self.attempt}/answers", self.cookie, body,
-                                   {"Content-Type": "application/json", "X-CSRFToken": self.token})
+        status, reply, _ = request(
+            self.port,
+            "POST",
+            f"/exams/attempts/{self.attempt}/answers",
+            self.cookie,
+            body,
+            {"Content-Type": "application/json", "X-CSRFToken": self.token},
+        )
         return status, reply
 
     def submit(self) -> int:

@@ -25,41 +25,50 @@ import harness  # noqa: E402
 
 
 def run(database: str, reps: int, questions: int, threads: int, workers: int, starts_only: bool = False) -> None:
-    with common.prepared(database, reps, questions) as env, harness.gunicorn("lms:create_app()", env, workers=workers) as port:
-        with ThreadPoolExecutor(threads) as pool:
-            people = list(pool.map(lambda n: common.Rep(port, f"S{n:05d}"), range(1, reps + 1)))
-            healthz = harness.measure(port, "/healthz", 1000, threads)
-            started = time.perf_counter()
-            starts = list(pool.map(lambda rep: _safe(rep.start), people))
-            start_seconds = time.perf_counter() - started
-            lock = threading.Lock()
-            latencies, failures = [], {"errors": 0, "locked": 0}
+    with (
+        common.prepared(database, reps, questions) as env,
+        harness.gunicorn("lms:create_app()", env, workers=workers) as port,
+        ThreadPoolExecutor(threads) as pool,
+    ):
+        people = list(pool.map(lambda n: common.Rep(port, f"S{n:05d}"), range(1, reps + 1)))
+        healthz = harness.measure(port, "/healthz", 1000, threads)
+        started = time.perf_counter()
+        starts = list(pool.map(lambda rep: _safe(rep.start), people))
+        start_seconds = time.perf_counter() - started
+        lock = threading.Lock()
+        latencies, failures = [], {"errors": 0, "locked": 0}
 
-            def sit(rep: common.Rep) -> None:
-                pages = -(-questions // 5)
-                for page in range(1, pages + 1):
-                    for slot, value in rep.inputs(page):
-                        (status, body), seconds = common.timed(rep.autosave, slot, value)
-                        with lock:
-                            latencies.append(seconds)
-                            failures["errors"] += status != 200
-                            failures["locked"] += b"database is locked" in body
-                with lock:
-                    failures["errors"] += rep.submit() != 302
+        def sit(rep: common.Rep) -> None:
+            pages = -(-questions // 5)
+            for page in range(1, pages + 1):
+                for slot, value in rep.inputs(page):
+                    (status, body), seconds = common.timed(rep.autosave, slot, value)
+                    with lock:
+                        latencies.append(seconds)
+                        failures["errors"] += status != 200
+                        failures["locked"] += b"database is locked" in body
+            with lock:
+                failures["errors"] += rep.submit() != 302
 
-            started = time.perf_counter()
-            if not starts_only:
-                list(pool.map(sit, people))
-            sit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        if not starts_only:
+            list(pool.map(sit, people))
+        sit_seconds = time.perf_counter() - started
     label = "SQLite" if database == "sqlite" else "PostgreSQL"
     start_errors = sum(1 for status in starts if status != 302)
     print(f"[{label}] gunicorn -w {workers}, {threads} client threads, {reps} reps × {questions} answers")
     print(f"  /healthz baseline: {healthz.rps:.1f} req/s")
-    print(f"  starts: {reps} in {start_seconds:.2f} s ({reps / start_seconds:.1f}/s, target all within 10 s), {start_errors} errors")
+    print(
+        f"  starts: {reps} in {start_seconds:.2f} s ({reps / start_seconds:.1f}/s, target all within 10 s), "
+        f"{start_errors} errors"
+    )
     if not starts_only:
-        print(f"  autosave: {len(latencies)} in {sit_seconds:.1f} s, p50 {common.percentile(latencies, .5) * 1000:.1f} ms, "
-              f"p95 {common.percentile(latencies, .95) * 1000:.1f} ms")
-    print(f"  errors: {failures['errors'] + start_errors}, \"database is locked\": {failures['locked']}")
+        print(
+            f"  autosave: {len(latencies)} in {sit_seconds:.1f} s, "
+            f"p50 {common.percentile(latencies, 0.5) * 1000:.1f} ms, "
+            f"p95 {common.percentile(latencies, 0.95) * 1000:.1f} ms"
+        )
+    print(f'  errors: {failures["errors"] + start_errors}, "database is locked": {failures["locked"]}')
 
 
 def _safe(action):
@@ -76,8 +85,11 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--starts-only", action="store_true",
-                        help="stop after the starts (a quick check of the start target; no autosave or submit)")
+    parser.add_argument(
+        "--starts-only",
+        action="store_true",
+        help="stop after the starts (a quick check of the start target; no autosave or submit)",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql+psycopg://postgres@127.0.0.1:5432/exams_bench")
     args = parser.parse_args()
     for database in args.databases.split(","):

@@ -87,10 +87,15 @@ def gunicorn(app: str, env: dict[str, str], workers: int = 2, port: int | None =
     """
     port = port or free_port()
     command = [
-        sys.executable, "-m", "gunicorn",
-        "--workers", str(workers),
-        "--bind", f"{HOST}:{port}",
-        "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{HOST}:{port}",
+        "--log-level",
+        "warning",
         app,
     ]
     with tempfile.TemporaryFile(mode="w+") as log:
@@ -195,7 +200,9 @@ def sign_in(port: int, login: str, password: str) -> dict[str, str]:
     connection = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
         connection.request(
-            "POST", "/login", body=form,
+            "POST",
+            "/login",
+            body=form,
             headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
         )
         response = connection.getresponse()

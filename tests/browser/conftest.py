@@ -135,8 +135,10 @@ def _screenshot_name(nodeid: str) -> str:
 
 
 def _failed(item) -> bool:
-    return any(getattr(item, f"report_{when}", None) is not None and getattr(item, f"report_{when}").failed
-               for when in ("setup", "call"))
+    return any(
+        getattr(item, f"report_{when}", None) is not None and getattr(item, f"report_{when}").failed
+        for when in ("setup", "call")
+    )
 
 
 def _new_page(browser, request, viewport):

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from lms.courses.cli import sync_content
 from lms.exams import catalog
 from lms.exams.definitions import load_definition
-from lms.courses.cli import sync_content
-from lms.question_bank.loader import load_banks
-from lms.question_bank.sync import sync_banks
 from lms.extensions import db
 from lms.models import utcnow
+from lms.question_bank.loader import load_banks
+from lms.question_bank.sync import sync_banks
 
 from .conftest import ARTIFACTS, PHONE
 
@@ -61,7 +61,8 @@ def _shoot(page, name: str) -> None:
 
 
 def test_rep_takes_the_exam_and_another_rep_cannot_open_the_attempt(
-        browser, page, live_server, open_exam, make_person, sign_in):
+    browser, page, live_server, open_exam, make_person, sign_in
+):
     rep = make_person(name="应考代表")
     sign_in(page, rep)
     page.goto(live_server.path("/exams/"))
@@ -83,8 +84,9 @@ def test_rep_takes_the_exam_and_another_rep_cannot_open_the_attempt(
     for index, slot in enumerate(saved):
         # Wait for the save carrying this answer: text answers go after a pause in typing, and
         # leaving the previous field may send a save of its own first.
-        with page.expect_response(lambda r, slot=slot: r.url.endswith("/answers")
-                                  and f'"{slot}"' in (r.request.post_data or "")) as saved_reply:
+        with page.expect_response(
+            lambda r, slot=slot: r.url.endswith("/answers") and f'"{slot}"' in (r.request.post_data or "")
+        ) as saved_reply:
             _answer(questions.nth(index))
         assert saved_reply.value.status == 200
     expect(page.locator("#save-status")).to_have_text("已保存")
@@ -127,7 +129,8 @@ def test_rep_takes_the_exam_and_another_rep_cannot_open_the_attempt(
 
 
 def test_answered_count_follows_the_answers_and_typing_is_sent_when_the_page_is_left(
-        page, live_server, open_exam, make_person, sign_in):
+    page, live_server, open_exam, make_person, sign_in
+):
     sign_in(page, make_person(name="边答边走的代表"))
     page.goto(live_server.path("/exams/"))
     page.locator(f"#exam-{open_exam.key}").get_by_role("button", name="开始第 1 次作答").click()
@@ -140,16 +143,18 @@ def test_answered_count_follows_the_answers_and_typing_is_sent_when_the_page_is_
         slot = questions.nth(index).get_attribute("data-slot")
         # Let each answer reach the server before the page changes below: a page rendered
         # before a save lands would count one answer fewer.
-        with page.expect_response(lambda r, slot=slot: r.url.endswith("/answers")
-                                  and f'"{slot}"' in (r.request.post_data or "")):
+        with page.expect_response(
+            lambda r, slot=slot: r.url.endswith("/answers") and f'"{slot}"' in (r.request.post_data or "")
+        ):
             _answer(questions.nth(index))
             expect(count).to_have_text(str(index + 1))  # at once, before any reload
 
     typed = None
     for number in range(2, 11):  # a page with a typed (short or numeric) answer
         page.goto(f"{attempt_url}?page={number}")
-        typed = page.locator(".exam-question:has(fieldset[data-type='numeric']), "
-                            ".exam-question:has(fieldset[data-type='short'])").first
+        typed = page.locator(
+            ".exam-question:has(fieldset[data-type='numeric']), .exam-question:has(fieldset[data-type='short'])"
+        ).first
         if typed.count():
             break
     assert typed is not None and typed.count(), "the paper has no typed question"

@@ -53,7 +53,9 @@ def test_import_preview_fits(sized_page, make_person, sign_in, upload_csv):
         sized_page,
         "preview.csv",
         "工号,姓名,邮箱,入职日期,团队,角色\n"
-        + "".join(f"L{suffix}{n},预览{n},l{suffix}{n}@example.com,2026-04-0{n},华南三组,销售代表\n" for n in range(1, 5)),
+        + "".join(
+            f"L{suffix}{n},预览{n},l{suffix}{n}@example.com,2026-04-0{n},华南三组,销售代表\n" for n in range(1, 5)
+        ),
     )
     expect(sized_page.get_by_role("button", name="确认导入")).to_be_visible()
     _check_and_save(sized_page, "import-preview", suffix)

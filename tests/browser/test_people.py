@@ -37,7 +37,9 @@ def test_csv_import_reports_the_bad_row_then_imports_a_good_file(page, live_serv
     )
     upload_csv(page, "bad.csv", bad)
     expect(page.get_by_role("heading", name="发现 1 处错误，未写入任何数据")).to_be_visible()
-    expect(page.locator(".error-list li")).to_have_text(["第 3 行：入职日期「2026-02-30」无效，应为 YYYY-MM-DD，例如 2026-03-01"])
+    expect(page.locator(".error-list li")).to_have_text(
+        ["第 3 行：入职日期「2026-02-30」无效，应为 YYYY-MM-DD，例如 2026-03-01"]
+    )
     expect(page.get_by_role("button", name="确认导入")).to_have_count(0)
     assert _existing(live_server, ["CSV001", "CSV002", "CSV003"]) == []
 

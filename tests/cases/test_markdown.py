@@ -8,7 +8,9 @@ from tests.cases.xss import PAYLOADS, problems
 
 
 def test_trusted_markdown_has_tables_anchors_lists_and_code():
-    html = render_markdown("## 客户投诉\n\n| 等级 | 时限 |\n|:--|--:|\n| 严重 | 30分钟 |\n\n```python\nx = 1\n```\n\n1. 一\n2. 二")
+    html = render_markdown(
+        "## 客户投诉\n\n| 等级 | 时限 |\n|:--|--:|\n| 严重 | 30分钟 |\n\n```python\nx = 1\n```\n\n1. 一\n2. 二"
+    )
     assert isinstance(html, Markup)
     assert '<h2 id="客户投诉">客户投诉</h2>' in html
     assert '<th align="left">等级</th>' in html and "style=" not in html

@@ -26,9 +26,17 @@ def _fill(unit: str, tail: str = "") -> str:
 # The families that cost more than the bound before lms.markdown bounded them (from 0.3 s to
 # 7.8 s, or a stack overflow); measure_markdown.py times these and every other family we tried.
 FAMILIES = {
-    "[": _fill("["), "![": _fill("!["), "[ per line": _fill("[\n"), "[a](": _fill("[a]("), "[x][": _fill("[x]["),
-    "nested brackets": "[" * (PART_MAX // 2) + "]" * (PART_MAX // 2), "*[": _fill("*["), "_[": _fill("_["),
-    "1. ": _fill("1. "), "<a ": _fill("<a "), "setext headings": _fill("a\n=\n"),
+    "[": _fill("["),
+    "![": _fill("!["),
+    "[ per line": _fill("[\n"),
+    "[a](": _fill("[a]("),
+    "[x][": _fill("[x]["),
+    "nested brackets": "[" * (PART_MAX // 2) + "]" * (PART_MAX // 2),
+    "*[": _fill("*["),
+    "_[": _fill("_["),
+    "1. ": _fill("1. "),
+    "<a ": _fill("<a "),
+    "setext headings": _fill("a\n=\n"),
 }
 
 
@@ -66,7 +74,9 @@ def test_a_dangling_less_than_renders_as_before_in_text_and_in_code():
 
 
 def test_links_still_render_and_past_the_budget_brackets_stay_text():
-    html = str(render_user_markdown("[甲](http://a.example) ![图](http://b.example/i.png) [引用]\n\n[引用]: http://c.example"))
+    html = str(
+        render_user_markdown("[甲](http://a.example) ![图](http://b.example/i.png) [引用]\n\n[引用]: http://c.example")
+    )
     assert '<a href="http://a.example"' in html and '<a href="http://c.example"' in html
     html = str(render_user_markdown("[" * 4990 + "[链接](http://a.example)"))
     assert html.startswith("<p>[[[") and "链接" in html

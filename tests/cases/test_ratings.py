@@ -68,7 +68,10 @@ def test_a_sharing_session_counts_participation(db, people, make_case):
     manager = user(people["manager"])
     month = service.default_month(date.today())
     data = service.SessionData(
-        month=month, title="三月经验分享会", held_on=None, case_ids=[first, second],
+        month=month,
+        title="三月经验分享会",
+        held_on=None,
+        case_ids=[first, second],
         expected_ids=[people["rep1"].id, people["rep2"].id, people["rep3"].id],
         attended_ids=[people["rep1"].id, people["rep2"].id],
     )

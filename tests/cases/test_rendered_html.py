@@ -30,8 +30,11 @@ def test_case_pages_show_the_stored_html_without_rendering(app, client, auth, pe
     case_id = make_case()
     with app.app_context():
         version = load(case_id).latest
-        _db.session.execute(update(CaseVersion).where(CaseVersion.id == version.id).values(
-            rendered_html={**version.rendered_html, "info": "<p>已存的 HTML</p>"}))
+        _db.session.execute(
+            update(CaseVersion)
+            .where(CaseVersion.id == version.id)
+            .values(rendered_html={**version.rendered_html, "info": "<p>已存的 HTML</p>"})
+        )
         _db.session.commit()
     auth.login(people["rep1"])
     for url in (f"/cases/{case_id}", f"/cases/{case_id}/versions/1"):
@@ -44,16 +47,26 @@ def test_migration_0008_renders_the_versions_saved_before(empty_database_url):  
     with app.app_context():
         upgrade(revision="0007")
         with _db.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO \"user\" (id, employee_no, name, email, active, created_at, updated_at) "
-                "VALUES (1, 'M1', '导师', 'm@example.com', true, '2026-01-01', '2026-01-01')"))
-            connection.execute(text(
-                "INSERT INTO case_review (id, author_id, status, created_at, updated_at) "
-                "VALUES (1, 1, 'draft', '2026-01-01', '2026-01-01')"))
-            connection.execute(text(
-                "INSERT INTO case_version (id, case_id, number, title, tags, info, analysis, discussion, methods, "
-                "improvements, created_at, updated_at) VALUES (1, 1, 1, 't', '', :info, :many, '', '', '', "
-                "'2026-01-01', '2026-01-01')"), {"info": "**旧的**案例", "many": "[" * 4999})
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, employee_no, name, email, active, created_at, updated_at) '
+                    "VALUES (1, 'M1', '导师', 'm@example.com', true, '2026-01-01', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO case_review (id, author_id, status, created_at, updated_at) "
+                    "VALUES (1, 1, 'draft', '2026-01-01', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO case_version (id, case_id, number, title, tags, info, analysis, discussion, methods, "
+                    "improvements, created_at, updated_at) VALUES (1, 1, 1, 't', '', :info, :many, '', '', '', "
+                    "'2026-01-01', '2026-01-01')"
+                ),
+                {"info": "**旧的**案例", "many": "[" * 4999},
+            )
         upgrade(revision="0008")
         with _db.engine.connect() as connection:
             stored = connection.execute(select(text("rendered_html")).select_from(text("case_version"))).scalar()

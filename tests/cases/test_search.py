@@ -10,9 +10,16 @@ from lms.cases import search, service
 from lms.cases.service import CaseError, CaseFilters
 from tests.cases.conftest import load, user
 
-
-NEUTRAL = dict(info="背景。", analysis="分析要点。", discussion="讨论原因。", methods="可用方法。",
-               improvements="改进方向。", tags=[], clauses=["5.4"], dimensions=["process"])
+NEUTRAL = dict(
+    info="背景。",
+    analysis="分析要点。",
+    discussion="讨论原因。",
+    methods="可用方法。",
+    improvements="改进方向。",
+    tags=[],
+    clauses=["5.4"],
+    dimensions=["process"],
+)
 
 
 @pytest.fixture
@@ -24,12 +31,27 @@ def corpus(make_case):
 
     ids = {
         "refund": make(title="回款延迟复盘", info="客户回款比计划晚两个月。", tags=["回款"]),
-        "complaint": make(title="客户投诉处理", outcome="success", segment="high_potential",
-                               info="客户投诉后 24小时内 解决，CSAT 回升。", clauses=["2.1", "5.4"]),
-        "apart": make(title="拜访记录", info="客户很满意。投入大量诉求分析。", dimensions=["data"],
-                           author="mentor2", methods="使用 CRM系统 记录每次拜访。"),
-        "crm": make(title="CRM 数据驱动的续约", info="用CRM2 分析续约率，100% 完成。",
-                         dimensions=["data"], clauses=["5.2"], tags=["数据"]),
+        "complaint": make(
+            title="客户投诉处理",
+            outcome="success",
+            segment="high_potential",
+            info="客户投诉后 24小时内 解决，CSAT 回升。",
+            clauses=["2.1", "5.4"],
+        ),
+        "apart": make(
+            title="拜访记录",
+            info="客户很满意。投入大量诉求分析。",
+            dimensions=["data"],
+            author="mentor2",
+            methods="使用 CRM系统 记录每次拜访。",
+        ),
+        "crm": make(
+            title="CRM 数据驱动的续约",
+            info="用CRM2 分析续约率，100% 完成。",
+            dimensions=["data"],
+            clauses=["5.2"],
+            tags=["数据"],
+        ),
         "percent": make(title="折扣 50% 的教训", outcome="success", info="不要随意给出 50% 折扣；回款也受影响。"),
     }
     ids["draft"] = make("draft", title="草稿 回款")
@@ -102,8 +124,11 @@ def test_filters(db, corpus, people):
 
 def test_a_republished_case_moves_to_the_top_and_is_found_by_its_new_text(db, corpus, people):
     case = load(corpus["refund"])
-    service.update_case(case, service.CaseData(**{**service._data_of(case.latest).__dict__, "title": "应收账款复盘"}),
-                        user(people["mentor"]))
+    service.update_case(
+        case,
+        service.CaseData(**{**service._data_of(case.latest).__dict__, "title": "应收账款复盘"}),
+        user(people["mentor"]),
+    )
     service.submit_case(case, user(people["mentor"]))
     service.approve_case(case, user(people["manager"]))
     db.session.commit()
@@ -121,7 +146,11 @@ def test_pages_know_whether_there_is_a_next_one(db, corpus):
 
 def test_published_cases_for_clause(db, corpus):
     assert [c.id for c in service.published_cases_for_clause("5.4")] == [
-        corpus["percent"], corpus["apart"], corpus["complaint"], corpus["refund"]]
+        corpus["percent"],
+        corpus["apart"],
+        corpus["complaint"],
+        corpus["refund"],
+    ]
     assert [c.id for c in service.published_cases_for_clause("5.2")] == [corpus["crm"]]
     assert [c.id for c in service.published_cases_for_clause("2.1")] == [corpus["complaint"]]
     assert service.published_cases_for_clause("9.9") == []

@@ -48,8 +48,9 @@ def test_mentor_writes_manager_publishes_rep_finds_and_rates(client, auth, peopl
     assert f'/cases/{case_id}"' in page and "<mark>回款</mark>" in page
     page = _text(client.get(f"/cases/{case_id}"))
     assert "<strong>客户</strong>" in page and 'id="submit-rating"' in page
-    response = client.post_form(f"/cases/{case_id}/rating",
-                                {"quality": "5", "application": "4", "engagement": "4", "improvement": "3"})
+    response = client.post_form(
+        f"/cases/{case_id}/rating", {"quality": "5", "application": "4", "engagement": "4", "improvement": "3"}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert load(case_id).status == "published"
@@ -178,7 +179,9 @@ def test_search_page_filters_and_errors(client, auth, people, make_case):
     page = _text(client.get("/cases/?q=款"))
     assert "至少需要 2 个汉字" in page
     assert "没有找到" in _text(client.get("/cases/?q=回款&outcome=success"))
-    assert "<mark>回款</mark>延迟复盘" in _text(client.get("/cases/?q=回款&outcome=failure&dimension=process&clause=5.4"))
+    assert "<mark>回款</mark>延迟复盘" in _text(
+        client.get("/cases/?q=回款&outcome=failure&dimension=process&clause=5.4")
+    )
     assert "月份格式" in _text(client.get("/cases/?month=2025-3"))
     assert client.get("/cases/top").status_code == 200
 
@@ -190,11 +193,17 @@ def test_sharing_session_pages(client, auth, people, make_case, app):
     auth.logout()
     auth.login(people["manager"])
     assert f"#{case_id}" in _text(client.get("/cases/sessions/new"))
-    response = client.post_form("/cases/sessions/new", {
-        "month": "2031-05", "title": "五月分享会", "extra_case_ids": f"#{case_id}",
-        "expected_ids": [str(people["rep1"].id), str(people["rep2"].id)],
-        "attended_ids": [str(people["rep1"].id), str(people["rep3"].id)],
-    }, follow_redirects=True)
+    response = client.post_form(
+        "/cases/sessions/new",
+        {
+            "month": "2031-05",
+            "title": "五月分享会",
+            "extra_case_ids": f"#{case_id}",
+            "expected_ids": [str(people["rep1"].id), str(people["rep2"].id)],
+            "attended_ids": [str(people["rep1"].id), str(people["rep3"].id)],
+        },
+        follow_redirects=True,
+    )
     page = _text(response)
     assert "66.7%（2 / 3 × 100%）" in page
     with app.app_context():
@@ -207,8 +216,15 @@ def test_sharing_session_pages(client, auth, people, make_case, app):
 def hostile_case(make_case, app):
     """A published case whose every part is the whole payload list (and a revision, for the diff)."""
     payload = "\n\n".join(PAYLOADS)
-    case_id = make_case(title="<script>alert(1)</script>回款", info=payload, analysis=payload, discussion=payload,
-                        methods=payload, improvements=payload, tags=["<b onclick=x>y", "<script>"])
+    case_id = make_case(
+        title="<script>alert(1)</script>回款",
+        info=payload,
+        analysis=payload,
+        discussion=payload,
+        methods=payload,
+        improvements=payload,
+        tags=["<b onclick=x>y", "<script>"],
+    )
     return case_id
 
 
@@ -218,8 +234,14 @@ def test_xss_payloads_are_harmless_on_every_page(client, auth, people, hostile_c
     headers = {"X-CSRFToken": client.csrf_token()}
     preview = client.post("/cases/preview", json={"text": "\n\n".join(PAYLOADS)}, headers=headers).json["html"]
     pages = [
-        f"/cases/{hostile_case}", f"/cases/{hostile_case}/versions", f"/cases/{hostile_case}/versions/1",
-        f"/cases/{hostile_case}/versions/2", "/cases/?q=回款", "/cases/?q=script", "/cases/?q=alert", "/cases/mine",
+        f"/cases/{hostile_case}",
+        f"/cases/{hostile_case}/versions",
+        f"/cases/{hostile_case}/versions/1",
+        f"/cases/{hostile_case}/versions/2",
+        "/cases/?q=回款",
+        "/cases/?q=script",
+        "/cases/?q=alert",
+        "/cases/mine",
     ]
     for url in pages:
         response = client.get(url)
@@ -227,14 +249,22 @@ def test_xss_payloads_are_harmless_on_every_page(client, auth, people, hostile_c
         assert page_problems(_text(response)) == [], url
     assert page_problems(preview) == []
     with app.app_context():
-        version = app.extensions["sqlalchemy"].session.scalars(select(CaseVersion).where(CaseVersion.number == 1)).first()
+        version = (
+            app.extensions["sqlalchemy"].session.scalars(select(CaseVersion).where(CaseVersion.number == 1)).first()
+        )
         assert "<script>" in version.title  # stored as typed, escaped on output
 
 
 def test_a_session_naming_a_case_number_no_id_can_have_gets_a_message(client, auth, people, make_case):
     auth.login(people["manager"])
-    response = client.post_form("/cases/sessions/new", {
-        "month": "2031-05", "title": "五月分享会", "extra_case_ids": "#99999999999999999999",
-        "expected_ids": [str(people["rep1"].id)], "attended_ids": [],
-    })
+    response = client.post_form(
+        "/cases/sessions/new",
+        {
+            "month": "2031-05",
+            "title": "五月分享会",
+            "extra_case_ids": "#99999999999999999999",
+            "expected_ids": [str(people["rep1"].id)],
+            "attended_ids": [],
+        },
+    )
     assert response.status_code == 200 and "只能选择已发布的案例：#99999999999999999999" in _text(response)

@@ -57,7 +57,10 @@ def test_editing_a_published_case_creates_a_new_version_and_keeps_the_old_one_pu
     diff = service.version_diff(case.versions[0], case.versions[1])
     labels = [d.label for d in diff]
     assert labels == ["标题", "信息收集"]
-    assert [(r.kind, r.text) for r in diff[0].rows] == [("delete", "某制造业客户回款延迟复盘"), ("insert", "修订后的标题")]
+    assert [(r.kind, r.text) for r in diff[0].rows] == [
+        ("delete", "某制造业客户回款延迟复盘"),
+        ("insert", "修订后的标题"),
+    ]
 
 
 def test_editing_a_draft_changes_it_in_place(db, people, make_case):

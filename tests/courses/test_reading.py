@@ -26,7 +26,6 @@ TABLE_LESSON = """# 3.1 客户投诉处理
 """
 
 
-
 def test_lesson_renders_tables_headings_and_toc(client, auth, make_user, make_lesson):
     make_lesson("3.1", TABLE_LESSON)
     auth.login(make_user())

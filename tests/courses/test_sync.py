@@ -11,8 +11,14 @@ from lms.models import Lesson
 
 def parsed(clause_id, order, digest="h1"):
     values = {
-        "title": f"{clause_id} 标题", "chapter_no": 1, "chapter_title": "总则", "position": order,
-        "reading_minutes": 1, "body_md": "正文", "plain_text": "正文", "source_hash": digest,
+        "title": f"{clause_id} 标题",
+        "chapter_no": 1,
+        "chapter_title": "总则",
+        "position": order,
+        "reading_minutes": 1,
+        "body_md": "正文",
+        "plain_text": "正文",
+        "source_hash": digest,
     }
     return clause_id, values
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,10 +19,10 @@ from sqlalchemy import event, select
 from lms import clock
 from lms.exams import attempts, catalog, options
 from lms.exams.definitions import Draw, ExamDefinition
-from lms.question_bank.loader import load_banks
-from lms.question_bank.sync import sync_banks
 from lms.extensions import db as _db
 from lms.models import AttemptQuestion, Exam, ExamAttempt, Question, User, utcnow
+from lms.question_bank.loader import load_banks
+from lms.question_bank.sync import sync_banks
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "quizzes" / "exams" / "2026-Q4.yaml"
@@ -86,10 +86,19 @@ def exam_factory(app, bank, frozen_now):
     def factory(**overrides) -> Exam:
         now = frozen_now.get()
         base = ExamDefinition(
-            key=overrides.pop("key", "T-1"), title="测试考试", quarter="2026-Q4",
-            opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=1),
-            time_limit_minutes=60, grace_seconds=30, attempts_allowed=2, pass_mark=Decimal(80),
-            partial_credit=False, shuffle_questions=True, shuffle_options=True, review_policy="after_close",
+            key=overrides.pop("key", "T-1"),
+            title="测试考试",
+            quarter="2026-Q4",
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=1),
+            time_limit_minutes=60,
+            grace_seconds=30,
+            attempts_allowed=2,
+            pass_mark=Decimal(80),
+            partial_credit=False,
+            shuffle_questions=True,
+            shuffle_options=True,
+            review_policy="after_close",
             audience={"roles": ["rep"], "teams": []},
             draws=(Draw(count=5, points=Decimal(10), chapter="2"), Draw(count=5, points=Decimal(10), chapter="5")),
             file="test.yaml",
@@ -108,27 +117,43 @@ def exam_factory(app, bank, frozen_now):
 
 def _keep(key):
     with_key = _db.session.scalars(select(Exam).where(Exam.key == key)).one()
-    return ExamDefinition(key=key, title=with_key.title, quarter=with_key.quarter, opens_at=with_key.opens_at,
-                          closes_at=with_key.closes_at, time_limit_minutes=with_key.time_limit_minutes,
-                          grace_seconds=with_key.grace_seconds, attempts_allowed=with_key.attempts_allowed,
-                          pass_mark=with_key.pass_mark, partial_credit=with_key.partial_credit,
-                          shuffle_questions=with_key.shuffle_questions, shuffle_options=with_key.shuffle_options,
-                          review_policy=with_key.review_policy, audience=with_key.audience,
-                          draws=tuple(Draw(count=d["count"], points=Decimal(d["points"]), chapter=d.get("chapter"))
-                                      for d in with_key.blueprint), file=with_key.source_file)
+    return ExamDefinition(
+        key=key,
+        title=with_key.title,
+        quarter=with_key.quarter,
+        opens_at=with_key.opens_at,
+        closes_at=with_key.closes_at,
+        time_limit_minutes=with_key.time_limit_minutes,
+        grace_seconds=with_key.grace_seconds,
+        attempts_allowed=with_key.attempts_allowed,
+        pass_mark=with_key.pass_mark,
+        partial_credit=with_key.partial_credit,
+        shuffle_questions=with_key.shuffle_questions,
+        shuffle_options=with_key.shuffle_options,
+        review_policy=with_key.review_policy,
+        audience=with_key.audience,
+        draws=tuple(
+            Draw(count=d["count"], points=Decimal(d["points"]), chapter=d.get("chapter")) for d in with_key.blueprint
+        ),
+        file=with_key.source_file,
+    )
 
 
 def start(exam: Exam, user: User, seed: int = 1) -> ExamAttempt:
     """Start an attempt in the service (inside an app context), commit, and return it."""
-    attempt = attempts.start_attempt(_db.session.get(Exam, exam.id), _db.session.get(User, user.id), clock.now(),
-                                     random.Random(seed))
+    attempt = attempts.start_attempt(
+        _db.session.get(Exam, exam.id), _db.session.get(User, user.id), clock.now(), random.Random(seed)
+    )
     _db.session.commit()
     return attempt
 
 
 def paper_of(attempt_id: int) -> list[AttemptQuestion]:
-    return list(_db.session.scalars(select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
-                                    .order_by(AttemptQuestion.position)))
+    return list(
+        _db.session.scalars(
+            select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)
+        )
+    )
 
 
 def answer_for(slot: AttemptQuestion, right: bool = True):

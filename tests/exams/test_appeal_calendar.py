@@ -18,8 +18,9 @@ from .exam_support import answer_for, paper_of, start
 
 def _graded(exam, rep):
     attempt = start(exam, rep)
-    attempts.save_answers(attempt, {s.id: answer_for(s, i < 5) for i, s in enumerate(paper_of(attempt.id))},
-                          clock.now())
+    attempts.save_answers(
+        attempt, {s.id: answer_for(s, i < 5) for i, s in enumerate(paper_of(attempt.id))}, clock.now()
+    )
     attempts.finish_attempt(attempt, clock.now())
     _db.session.commit()
     return attempt
@@ -47,8 +48,7 @@ def test_the_window_skips_national_day_and_counts_its_make_up_saturday(db, exam_
     assert appeals.appeal_deadline(attempt) == date(2026, 10, 13)
 
 
-def test_a_year_the_calendar_does_not_know_is_said_not_guessed(db, exam_factory, make_user, frozen_now, client,
-                                                                auth):
+def test_a_year_the_calendar_does_not_know_is_said_not_guessed(db, exam_factory, make_user, frozen_now, client, auth):
     """A result published where the 5-day window runs into an unknown year: the page says so, filing is refused."""
     frozen_now(datetime(2030, 12, 27, 2, 0))  # chinese-calendar knows no 2030 (nor 2031)
     exam, rep = exam_factory(), make_user()
@@ -59,4 +59,5 @@ def test_a_year_the_calendar_does_not_know_is_said_not_guessed(db, exam_factory,
     page = client.get(f"/exams/attempts/{attempt.id}/result")
     assert page.status_code == 200
     assert "申诉期限暂无法计算" in page.get_data(as_text=True) and "COMPANY_CALENDAR_YEARS" in page.get_data(
-        as_text=True)
+        as_text=True
+    )

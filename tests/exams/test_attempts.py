@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from lms import clock
 from lms.exams import attempts, options, results
-from lms.exams.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
 from lms.exams.definitions import Draw
+from lms.exams.errors import AttemptFinished, AttemptLimitReached, ExamClosed, ExamNotOpen, NotEligible, UnknownQuestion
 from lms.extensions import db
 from lms.models import AttemptResult, Exam, ExamAttempt, User
 
@@ -36,7 +36,9 @@ def test_start_fixes_the_paper_and_a_second_start_resumes_it(db, exam_factory, m
 
 def test_the_stored_paper_is_the_drawn_one_exactly(db, exam_factory, make_user):
     # 4 × 12.5 + 5 × 10: fractional points must arrive exact, whichever way the rows travel.
-    exam = exam_factory(draws=(Draw(count=4, points=Decimal("12.5"), chapter="2"), Draw(count=5, points=Decimal(10), chapter="5")))
+    exam = exam_factory(
+        draws=(Draw(count=4, points=Decimal("12.5"), chapter="2"), Draw(count=5, points=Decimal(10), chapter="5"))
+    )
     rep = make_user()
     exam = db.session.get(Exam, exam.id)
     drawn = attempts.draw_paper_for(exam, random.Random(7))
@@ -45,10 +47,16 @@ def test_the_stored_paper_is_the_drawn_one_exactly(db, exam_factory, make_user):
     db.session.expire_all()
     stored = paper_of(attempt.id)
     assert [(s.position, s.question_id, s.points, tuple(s.option_order)) for s in stored] == [
-        (position, slot.ref, slot.points, slot.option_order) for position, slot in enumerate(drawn, start=1)]
+        (position, slot.ref, slot.points, slot.option_order) for position, slot in enumerate(drawn, start=1)
+    ]
     assert sum(s.points for s in stored) == Decimal(100)
     row = db.session.get(ExamAttempt, attempt.id)  # the returned attempt is the stored row
-    assert (row.number, row.status, row.started_at, row.deadline_at) == (1, "in_progress", clock.now(), attempt.deadline_at)
+    assert (row.number, row.status, row.started_at, row.deadline_at) == (
+        1,
+        "in_progress",
+        clock.now(),
+        attempt.deadline_at,
+    )
 
 
 def test_deadline_is_the_window_close_when_that_comes_first(db, exam_factory, make_user, frozen_now):
@@ -59,7 +67,9 @@ def test_deadline_is_the_window_close_when_that_comes_first(db, exam_factory, ma
 def test_window_limits_and_audience(db, exam_factory, make_user, frozen_now):
     rep, hr = make_user(), make_user(roles=("hr",))
     exam = exam_factory(attempts_allowed=1)
-    later = exam_factory(key="T-2", opens_at=frozen_now.get() + timedelta(days=1), closes_at=frozen_now.get() + timedelta(days=2))
+    later = exam_factory(
+        key="T-2", opens_at=frozen_now.get() + timedelta(days=1), closes_at=frozen_now.get() + timedelta(days=2)
+    )
     attempt = start(exam, rep)
     attempts.finish_attempt(attempt, clock.now())
     db.session.commit()
@@ -139,7 +149,9 @@ def test_non_numeric_answer_to_numeric_question(db, app, exam_factory, make_user
     assert slot.response == {"text": "84"}
 
 
-def test_after_deadline_plus_grace_answers_are_refused_and_the_attempt_is_graded(db, exam_factory, make_user, frozen_now):
+def test_after_deadline_plus_grace_answers_are_refused_and_the_attempt_is_graded(
+    db, exam_factory, make_user, frozen_now
+):
     exam, rep = exam_factory(), make_user()
     attempt = start(exam, rep)
     slot = paper_of(attempt.id)[0]

@@ -75,7 +75,7 @@ def _chance_first(kind, n, right, truth):
 
 
 def _chance_random(kind, n, right, truth):
-    return Decimal(1) / (2 ** n - 1) if kind == "multiple" else Decimal(1) / n
+    return Decimal(1) / (2**n - 1) if kind == "multiple" else Decimal(1) / n
 
 
 STRATEGIES = {
@@ -100,8 +100,12 @@ def shipped_exam(app, bank, frozen_now):
 def _reps(count: int, prefix: str) -> list[int]:
     people = []
     for number in range(count):
-        person = User(employee_no=f"{prefix}{number:04d}", name=f"代表{number}", email=f"{prefix}{number}@example.com",
-                      active=True)
+        person = User(
+            employee_no=f"{prefix}{number:04d}",
+            name=f"代表{number}",
+            email=f"{prefix}{number}@example.com",
+            active=True,
+        )
         person.set_roles({"rep"})
         people.append(person)
     _db.session.add_all(people)
@@ -112,8 +116,9 @@ def _reps(count: int, prefix: str) -> list[int]:
 def _play(exam_id: int, user_id: int, choose, chance, rng) -> tuple[Decimal, Decimal, list[bool]]:
     """One paper answered by `choose`: (score, chance score, true/false outcomes of 正确 picks)."""
     now = clock.now()
-    attempt = attempts.start_attempt(_db.session.get(Exam, exam_id), _db.session.get(User, user_id), now,
-                                     random.Random(rng.getrandbits(64)))
+    attempt = attempts.start_attempt(
+        _db.session.get(Exam, exam_id), _db.session.get(User, user_id), now, random.Random(rng.getrandbits(64))
+    )
     answers, expected, tf = {}, Decimal(0), []
     for shown in results.paper_questions(attempt):
         question, options = shown.slot.question, shown.rep.options
@@ -145,8 +150,10 @@ def test_blind_strategies_stay_near_chance_and_never_pass(app, shipped_exam):
                     expected.append(chance_score)
                     tf += truths
             figures[name] = (mean(scores), mean(expected), max(scores))
-            print(f"\n{name}: mean {mean(scores):.1f} (chance {mean(expected):.1f}), best {max(scores)} "
-                  f"of {len(scores)} papers")
+            print(
+                f"\n{name}: mean {mean(scores):.1f} (chance {mean(expected):.1f}), best {max(scores)} "
+                f"of {len(scores)} papers"
+            )
             assert len(scores) == PAPERS
             assert max(scores) < pass_mark, f"{name} passed the exam blind"
             # 200 papers: the mean's standard error is about half a point, so 3 points is far out of chance
@@ -159,8 +166,10 @@ def test_blind_strategies_stay_near_chance_and_never_pass(app, shipped_exam):
 
 # --- the same through the real pages ----------------------------------------------------
 
-_INPUT = re.compile(r'<input type="(radio|checkbox)" name="q-(\d+)" value="([^"]*)"[^>]*>'
-                    r'\s*(?:<span[^>]*>[^<]*</span>)?\s*([^<]*)</label>')
+_INPUT = re.compile(
+    r'<input type="(radio|checkbox)" name="q-(\d+)" value="([^"]*)"[^>]*>'
+    r"\s*(?:<span[^>]*>[^<]*</span>)?\s*([^<]*)</label>"
+)
 
 
 def _paper_over_http(client, attempt_id: int) -> dict[str, list[tuple[str, str, str]]]:
@@ -206,8 +215,9 @@ def test_blind_strategies_over_http(app, client, auth, shipped_exam, name):
             else:
                 pick = values[0] if name != "random" else rng.choice(values)
             answers[slot] = [pick] if inputs[0][0] == "checkbox" else pick
-        reply = client.post(f"/exams/attempts/{attempt_id}/answers", json={"answers": answers},
-                            headers={"X-CSRFToken": token})
+        reply = client.post(
+            f"/exams/attempts/{attempt_id}/answers", json={"answers": answers}, headers={"X-CSRFToken": token}
+        )
         assert reply.status_code == 200 and set(reply.get_json()) == {"saved", "errors", "saved_at"}
         assert client.post_form(f"/exams/attempts/{attempt_id}/submit").status_code == 302
         page = client.get(f"/exams/attempts/{attempt_id}/result").get_data(as_text=True)

@@ -12,13 +12,13 @@ import re
 import threading
 
 import pytest
+from conftest import EXTERNAL_DB, TEST_PASSWORD, Client, _test_config
 from sqlalchemy import func, select
 
 from lms import create_app
 from lms.extensions import db as _db
 from lms.models import AttemptResult, ExamAttempt
 
-from conftest import EXTERNAL_DB, TEST_PASSWORD, Client, _test_config
 from .exam_support import *  # noqa: F401,F403
 from .exam_support import answer_for, paper_of
 
@@ -43,8 +43,9 @@ def _clients(app, user, count):
     clients = []
     for _ in range(count):
         client = app.test_client()
-        client.post("/login", data={"login": user.employee_no, "password": TEST_PASSWORD,
-                                    "csrf_token": client.csrf_token()})
+        client.post(
+            "/login", data={"login": user.employee_no, "password": TEST_PASSWORD, "csrf_token": client.csrf_token()}
+        )
         clients.append((client, client.csrf_token()))
     return clients
 
@@ -78,10 +79,15 @@ def test_ten_submits_at_once_give_one_result(app, make_user, exam_factory):
     attempt_id = int(re.search(r"/attempts/(\d+)", start.headers["Location"]).group(1))
     with app.app_context():
         answers = {str(s.id): answer_for(s) for s in paper_of(attempt_id)}
-    assert first.post(f"/exams/attempts/{attempt_id}/answers", json={"answers": answers},
-                      headers={"X-CSRFToken": token}).status_code == 200
-    statuses = _at_once(clients, lambda c, t: c.post(f"/exams/attempts/{attempt_id}/submit",
-                                                     data={"csrf_token": t}).status_code)
+    assert (
+        first.post(
+            f"/exams/attempts/{attempt_id}/answers", json={"answers": answers}, headers={"X-CSRFToken": token}
+        ).status_code
+        == 200
+    )
+    statuses = _at_once(
+        clients, lambda c, t: c.post(f"/exams/attempts/{attempt_id}/submit", data={"csrf_token": t}).status_code
+    )
     assert statuses == [302] * 10
     with app.app_context():
         results = _db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt_id)).all()
@@ -91,7 +97,9 @@ def test_ten_submits_at_once_give_one_result(app, make_user, exam_factory):
 def test_starts_at_once_give_one_attempt_and_the_limit_holds(app, make_user, exam_factory):
     exam, rep = exam_factory(attempts_allowed=2), make_user()
     clients = _clients(app, rep, 8)
-    locations = _at_once(clients, lambda c, t: c.post(f"/exams/{exam.key}/start", data={"csrf_token": t}).headers["Location"])
+    locations = _at_once(
+        clients, lambda c, t: c.post(f"/exams/{exam.key}/start", data={"csrf_token": t}).headers["Location"]
+    )
     assert len(set(locations)) == 1 and "/attempts/" in locations[0]
     with app.app_context():
         assert _db.session.scalar(select(func.count(ExamAttempt.id))) == 1
@@ -101,7 +109,9 @@ def test_starts_at_once_give_one_attempt_and_the_limit_holds(app, make_user, exa
     with app.app_context():
         second = _db.session.scalars(select(ExamAttempt).where(ExamAttempt.number == 2)).one()
     _at_once(clients, lambda c, t: c.post(f"/exams/attempts/{second.id}/submit", data={"csrf_token": t}).status_code)
-    locations = _at_once(clients, lambda c, t: c.post(f"/exams/{exam.key}/start", data={"csrf_token": t}).headers["Location"])
+    locations = _at_once(
+        clients, lambda c, t: c.post(f"/exams/{exam.key}/start", data={"csrf_token": t}).headers["Location"]
+    )
     assert all(location.endswith("/exams/") for location in locations)  # refused: limit reached
     with app.app_context():
         assert _db.session.scalar(select(func.count(ExamAttempt.id))) == 2
@@ -122,8 +132,11 @@ def test_autosaves_racing_a_submit_are_graded_or_refused(app, make_user, exam_fa
         index = [c for c, _ in clients].index(index_client)
         if index == 0:
             return index_client.post(f"/exams/attempts/{attempt_id}/submit", data={"csrf_token": token}).status_code
-        return index_client.post(f"/exams/attempts/{attempt_id}/answers", json={"answers": answers[index - 1]},
-                                 headers={"X-CSRFToken": token}).status_code
+        return index_client.post(
+            f"/exams/attempts/{attempt_id}/answers",
+            json={"answers": answers[index - 1]},
+            headers={"X-CSRFToken": token},
+        ).status_code
 
     statuses = _at_once(clients, act)
     saved = statuses[1:].count(200)

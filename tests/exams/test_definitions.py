@@ -8,8 +8,9 @@ import pytest
 
 from lms.exams.definitions import DefinitionError, load_definition
 
-HEAD = ("title: 条款\nopens: 2026-12-01 09:00\ncloses: 2026-12-02 09:00\ntime_limit_minutes: 60\n"
-        "pass_mark: 80.5\ndraws:\n")
+HEAD = (
+    "title: 条款\nopens: 2026-12-01 09:00\ncloses: 2026-12-02 09:00\ntime_limit_minutes: 60\npass_mark: 80.5\ndraws:\n"
+)
 
 
 def _write(tmp_path, draws: str):
@@ -19,10 +20,15 @@ def _write(tmp_path, draws: str):
 
 
 def test_clause_ids_are_read_as_written(tmp_path):
-    definition = load_definition(_write(tmp_path, "  - {clause: 5.10, count: 1, points: 50}\n"
-                                                  "  - {clause: 5.1, count: 1, points: 25}\n"
-                                                  "  - clause: 7.1.1\n    count: 1\n    points: 12.5\n"
-                                                  "  - {chapter: 2, count: 1, points: 12.5}\n"))
+    definition = load_definition(
+        _write(
+            tmp_path,
+            "  - {clause: 5.10, count: 1, points: 50}\n"
+            "  - {clause: 5.1, count: 1, points: 25}\n"
+            "  - clause: 7.1.1\n    count: 1\n    points: 12.5\n"
+            "  - {chapter: 2, count: 1, points: 12.5}\n",
+        )
+    )
     assert [draw.clause for draw in definition.draws] == ["5.10", "5.1", "7.1.1", None]
     assert definition.draws[3].chapter == "2"
     assert str(definition.pass_mark) == "80.5"  # other numbers stay numbers

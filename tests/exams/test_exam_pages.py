@@ -1,6 +1,7 @@
 """Exam pages: taking, autosave JSON and form fallback, CSRF, 404 for others, no answer leaks, review after close."""
 
 import re
+
 from sqlalchemy import func, select
 
 from lms.extensions import db as _db
@@ -87,13 +88,18 @@ def test_plain_form_saves_each_page_and_reports_field_errors(app, client, auth, 
     response = client.post_form(f"/exams/attempts/{attempt_id}/page", data)
     assert response.status_code == 302 and "page=2" in response.headers["Location"]
     with app.app_context():
-        saved = _db.session.scalar(select(func.count(AttemptQuestion.id)).where(
-            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.response.is_not(None)))
+        saved = _db.session.scalar(
+            select(func.count(AttemptQuestion.id)).where(
+                AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.response.is_not(None)
+            )
+        )
     assert saved == 5
     if numeric is not None:
         page = (numeric.position - 1) // 5 + 1
-        response = client.post_form(f"/exams/attempts/{attempt_id}/page",
-                                    {f"q-{numeric.id}": "八十", "page": str(page), "slots": str(numeric.id), "goto": "1"})
+        response = client.post_form(
+            f"/exams/attempts/{attempt_id}/page",
+            {f"q-{numeric.id}": "八十", "page": str(page), "slots": str(numeric.id), "goto": "1"},
+        )
         assert response.status_code == 422 and "请填写数字" in response.get_data(as_text=True)
 
 
@@ -117,13 +123,22 @@ def test_bad_requests(app, client, auth, make_user, exam_factory):
     assert response.status_code == 422 and response.get_json()["errors"][str(choice.id)] == "所选选项不属于这道题。"
     response = client.post(f"/exams/attempts/{attempt_id}/answers", json={"answers": {str(choice.id): "b"}})
     assert response.status_code == 400 and "CSRF" in response.get_json()["message"]
-    for url in (f"/exams/attempts/{foreign}", f"/exams/attempts/{foreign}/summary", f"/exams/attempts/{foreign}/result"):
+    for url in (
+        f"/exams/attempts/{foreign}",
+        f"/exams/attempts/{foreign}/summary",
+        f"/exams/attempts/{foreign}/result",
+    ):
         assert client.get(url).status_code == 404
     assert _save(client, foreign, {str(theirs[0].id): "a"}).status_code == 404
     assert client.post_form(f"/exams/attempts/{foreign}/submit").status_code == 404
     assert client.post_form("/exams/attempts/999999/submit").status_code == 404
     assert client.post_form("/exams/no-such-exam/start").status_code == 404
-    assert client.post(f"/exams/attempts/{attempt_id}/answers", data="x", headers={"X-CSRFToken": client.csrf_token()}).status_code == 400
+    assert (
+        client.post(
+            f"/exams/attempts/{attempt_id}/answers", data="x", headers={"X-CSRFToken": client.csrf_token()}
+        ).status_code
+        == 400
+    )
     with app.app_context():
         stored = _db.session.get(AttemptQuestion, choice.id)
         assert stored.response == {"choices": [next(c.key for c in stored.question.choices if c.correct)]}

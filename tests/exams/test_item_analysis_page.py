@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from lms.exams import analysis
 from lms.exams.manage_views import url_maker
-from lms.question_bank.loader import QUESTION_TYPES
 from lms.extensions import db as _db
 from lms.models import AttemptResult, Question
+from lms.question_bank.loader import QUESTION_TYPES
 
 from .exam_support import *  # noqa: F401,F403
 from .test_manage_and_appeals import _sit
@@ -20,7 +20,8 @@ from .test_manage_and_appeals import _sit
 ROW = re.compile(
     r'<tr( class="flagged")?>\s*<td><a href="([^"]+)">([^<]+)</a><br><span class="hint">([^<]*)</span></td>\s*'
     r'<td><a href="([^"]+)">([^<]+)</a></td>\s*<td>([^<]*)</td>\s*<td>(\d+)</td>\s*<td>([^<]+)</td>\s*'
-    r'<td>([^<]+)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*</tr>')
+    r"<td>([^<]+)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*</tr>"
+)
 
 
 def _expected_rows(exam):
@@ -36,19 +37,36 @@ def _expected_rows(exam):
         question = questions[qid]
         if question.type == "true_false":
             truth = "true" if question.answer.get("truth") else "false"
-            options = [(label, item.options.get(key, 0), key == truth) for key, label in (("true", "正确"), ("false", "错误"))]
+            options = [
+                (label, item.options.get(key, 0), key == truth) for key, label in (("true", "正确"), ("false", "错误"))
+            ]
         else:
             choices = sorted(question.choices, key=lambda c: c.position)
             options = [(c.key.upper(), item.options.get(c.key, 0), c.correct) for c in choices]
-        shown_options = "".join(f'<span class="tag{" tag-key" if right else ""}">{label} {count}</span>'
-                                for label, count, right in options) or "—"
+        shown_options = (
+            "".join(
+                f'<span class="tag{" tag-key" if right else ""}">{label} {count}</span>'
+                for label, count, right in options
+            )
+            or "—"
+        )
         stem = question.stem if len(question.stem) <= 45 else question.stem[:39] + "…"
-        rows.append((
-            ' class="flagged"' if item.flags else "", url_for("question_bank.show_question", key=question.key), question.key,
-            str(escape(stem)), url_for("courses.lesson", clause_id=question.clause), question.clause,
-            QUESTION_TYPES[question.type], str(item.answered), f"{item.facility:.2f}", f"{item.discrimination:.2f}",
-            shown_options, "".join(f'<span class="tag tag-warn">{flag}</span>' for flag in item.flags),
-        ))
+        rows.append(
+            (
+                ' class="flagged"' if item.flags else "",
+                url_for("question_bank.show_question", key=question.key),
+                question.key,
+                str(escape(stem)),
+                url_for("courses.lesson", clause_id=question.clause),
+                question.clause,
+                QUESTION_TYPES[question.type],
+                str(item.answered),
+                f"{item.facility:.2f}",
+                f"{item.discrimination:.2f}",
+                shown_options,
+                "".join(f'<span class="tag tag-warn">{flag}</span>' for flag in item.flags),
+            )
+        )
     rows.sort(key=lambda row: ([int(part) for part in row[5].split(".")], row[2]))
     return rows
 
@@ -76,5 +94,7 @@ def test_item_analysis_page_rows_equal_the_definition(app, client, auth, make_us
 @pytest.mark.parametrize("value", ["g1.2-01", "a b", "条款", "x?y#z&q=1", "100%", "a/b", "~:@!$'()*+,;="])
 def test_url_maker_builds_what_url_for_builds(app, value):
     with app.test_request_context("/", base_url="http://lms.example/prefix"):
-        assert url_maker("question_bank.show_question", "key")(value) == url_for("question_bank.show_question", key=value)
+        assert url_maker("question_bank.show_question", "key")(value) == url_for(
+            "question_bank.show_question", key=value
+        )
         assert url_maker("courses.lesson", "clause_id")(value) == url_for("courses.lesson", clause_id=value)

@@ -35,7 +35,9 @@ def test_shipped_definition_and_check(tmp_path):
     (tmp_path / "exams").mkdir()
     (tmp_path / "exams" / "bad.yaml").write_text(
         "title: 坏\nopens: 2026-12-01 09:00\ncloses: 2026-11-01 09:00\ntime_limit_minutes: 0\n"
-        "draws:\n  - {chapter: '1', count: 3, points: 20}\n", encoding="utf-8")
+        "draws:\n  - {chapter: '1', count: 3, points: 20}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(DefinitionError) as error:
         load_definitions(tmp_path)
     text = str(error.value)
@@ -51,7 +53,9 @@ def test_quizzes_check_validates_exam_draws(app, runner, tmp_path):
     (tmp_path / "exams").mkdir()
     (tmp_path / "exams" / "big.yaml").write_text(
         "title: 太多\nopens: 2026-12-01 09:00\ncloses: 2026-12-02 09:00\ntime_limit_minutes: 60\n"
-        "draws:\n  - {clause: '2.1', count: 50, points: 2}\n", encoding="utf-8")
+        "draws:\n  - {clause: '2.1', count: 50, points: 2}\n",
+        encoding="utf-8",
+    )
     app.config["QUIZZES_DIR"] = str(tmp_path)
     result = runner.invoke(args=["quizzes", "check"])
     assert result.exit_code != 0 and "需要 50 题" in result.output
@@ -105,10 +109,13 @@ def test_appeal_void_regrades_every_attempt_as_new_facts(app, client, auth, make
         wrong_qid = wrong.question_id
         assert attempts.current_result(mine).score == Decimal(80)
     auth.login(rep)
-    response = client.post_form(f"/exams/attempts/{mine.id}/appeals", {"position": 10, "reason": "题干与指南条款不一致"})
+    response = client.post_form(
+        f"/exams/attempts/{mine.id}/appeals", {"position": 10, "reason": "题干与指南条款不一致"}
+    )
     assert response.status_code == 302
-    again = client.post_form(f"/exams/attempts/{mine.id}/appeals", {"position": 10, "reason": "再次申诉同一题"},
-                             follow_redirects=True)
+    again = client.post_form(
+        f"/exams/attempts/{mine.id}/appeals", {"position": 10, "reason": "再次申诉同一题"}, follow_redirects=True
+    )
     assert "已对这道题提出过申诉" in again.get_data(as_text=True)
     auth.logout()
     auth.login(hr)
@@ -116,13 +123,15 @@ def test_appeal_void_regrades_every_attempt_as_new_facts(app, client, auth, make
         appeal = _db.session.scalars(select(Appeal)).one()
     assert "待处理" in client.get("/exams/manage/appeals/").get_data(as_text=True)
     frozen_now(days=20)  # decided late
-    response = client.post_form(f"/exams/manage/appeals/{appeal.id}", {"outcome": "void", "note": "题目有歧义，作废"},
-                                follow_redirects=True)
+    response = client.post_form(
+        f"/exams/manage/appeals/{appeal.id}", {"outcome": "void", "note": "题目有歧义，作废"}, follow_redirects=True
+    )
     assert "重新评分的答卷：2 份" in response.get_data(as_text=True) and "逾期答复" in response.get_data(as_text=True)
     with app.app_context():
         for attempt in (mine, theirs):
-            history = _db.session.scalars(select(AttemptResult).where(AttemptResult.attempt_id == attempt.id)
-                                          .order_by(AttemptResult.sequence)).all()
+            history = _db.session.scalars(
+                select(AttemptResult).where(AttemptResult.attempt_id == attempt.id).order_by(AttemptResult.sequence)
+            ).all()
             assert [r.sequence for r in history] == [1, 2] and history[1].supersedes_id == history[0].id
             assert history[0].score == Decimal(80)  # the old fact is untouched
             assert history[1].adjustment_id is not None and history[1].reason == "regrade"
@@ -165,7 +174,13 @@ def test_item_analysis_fast_pass_equals_the_plain_definition(attempts):
         items = []
         for qid in rng.sample(range(1, 13), 8):
             kind = qid % 3
-            chosen = rng.choice(["true", "false"]) if kind == 0 else "".join(rng.sample("abcd", rng.randint(0, 2))) if kind == 1 else ""
+            chosen = (
+                rng.choice(["true", "false"])
+                if kind == 0
+                else "".join(rng.sample("abcd", rng.randint(0, 2)))
+                if kind == 1
+                else ""
+            )
             fraction = rng.choice(["0", "1", "0.5", "0.33333"])
             items.append([qid, fraction, fraction, chosen, rng.random() < 0.05])
         rows.append((float(rng.choice([0, 40, 60, 80, 80, 100])), items))
@@ -173,6 +188,10 @@ def test_item_analysis_fast_pass_equals_the_plain_definition(attempts):
     fast, plain = analysis.tally(ranked), analysis.analyse(rows)
     assert fast.keys() == plain.keys()
     for qid, item in plain.items():
-        assert (fast[qid].answered, fast[qid].facility, fast[qid].discrimination, fast[qid].options) == \
-               (item.answered, item.facility, item.discrimination, item.options)
+        assert (fast[qid].answered, fast[qid].facility, fast[qid].discrimination, fast[qid].options) == (
+            item.answered,
+            item.facility,
+            item.discrimination,
+            item.options,
+        )
         assert fast[qid].flags == item.flags

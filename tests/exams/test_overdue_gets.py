@@ -60,8 +60,9 @@ def test_a_get_after_the_deadline_finishes_the_attempt(app, client, auth, make_u
     assert "继续作答" not in listing and "开始第 2 次作答" in listing
 
 
-def test_a_manager_opening_the_result_after_the_deadline_settles_it(app, client, auth, make_user, exam_factory,
-                                                                   frozen_now):
+def test_a_manager_opening_the_result_after_the_deadline_settles_it(
+    app, client, auth, make_user, exam_factory, frozen_now
+):
     manager = make_user(roles=("manager",))
     exam, rep = exam_factory(time_limit_minutes=30), make_user(manager_id=manager.id)
     auth.login(rep)
@@ -121,4 +122,3 @@ def test_the_deadline_is_not_moved_by_a_get_before_it(app, client, auth, make_us
     frozen_now(seconds=30)
     assert client.get(PAGES["summary"].format(id=attempt_id)).status_code == 302
     assert _settled(app, attempt_id)[0] == "finished"
-

@@ -16,8 +16,9 @@ from .exam_support import answer_for, paper_of, start
 
 def _sit(exam, user, right: int = 8, seed: int = 1):
     attempt = start(exam, user, seed)
-    attempts.save_answers(attempt, {s.id: answer_for(s, i < right) for i, s in enumerate(paper_of(attempt.id))},
-                          clock.now())
+    attempts.save_answers(
+        attempt, {s.id: answer_for(s, i < right) for i, s in enumerate(paper_of(attempt.id))}, clock.now()
+    )
     attempts.finish_attempt(attempt, clock.now())
     _db.session.commit()
     return attempt

@@ -21,8 +21,14 @@ def _sit(app, client, auth, person, exam) -> int:
     attempt_id = _start(client, exam)
     with app.app_context():
         answers = {str(slot.id): answer_for(slot) for slot in paper_of(attempt_id)}
-    assert client.post(f"/exams/attempts/{attempt_id}/answers", json={"answers": answers},
-                       headers={"X-CSRFToken": client.csrf_token()}).status_code == 200
+    assert (
+        client.post(
+            f"/exams/attempts/{attempt_id}/answers",
+            json={"answers": answers},
+            headers={"X-CSRFToken": client.csrf_token()},
+        ).status_code
+        == 200
+    )
     assert client.post_form(f"/exams/attempts/{attempt_id}/submit").status_code == 302
     return attempt_id
 
@@ -50,8 +56,9 @@ def test_a_mentor_who_must_sit_the_exam_sees_no_answers_until_done(app, client, 
     assert _review_shown(client, attempt_id)
 
 
-def test_a_manager_who_is_not_in_the_audience_sees_answers_when_the_policy_allows(app, client, auth, make_user,
-                                                                                  exam_factory):
+def test_a_manager_who_is_not_in_the_audience_sees_answers_when_the_policy_allows(
+    app, client, auth, make_user, exam_factory
+):
     exam = exam_factory(review_policy="immediate")
     manager = make_user(roles=("manager",))
     rep = make_user(manager_id=manager.id)
@@ -61,8 +68,9 @@ def test_a_manager_who_is_not_in_the_audience_sees_answers_when_the_policy_allow
     assert _review_shown(client, attempt_id)
 
 
-def test_hr_sees_answers_whatever_the_policy_and_reps_wait_for_it(app, client, auth, make_user, exam_factory,
-                                                                  frozen_now):
+def test_hr_sees_answers_whatever_the_policy_and_reps_wait_for_it(
+    app, client, auth, make_user, exam_factory, frozen_now
+):
     exam = exam_factory(review_policy="after_close")
     rep, hr = make_user(), make_user(roles=("hr",))
     attempt_id = _sit(app, client, auth, rep, exam)
@@ -76,8 +84,9 @@ def test_hr_sees_answers_whatever_the_policy_and_reps_wait_for_it(app, client, a
     assert _review_shown(client, attempt_id)
 
 
-def test_a_mentor_who_can_still_take_it_is_refused_after_close_only_until_then(app, client, auth, make_user,
-                                                                               exam_factory, frozen_now):
+def test_a_mentor_who_can_still_take_it_is_refused_after_close_only_until_then(
+    app, client, auth, make_user, exam_factory, frozen_now
+):
     exam = exam_factory(review_policy="after_close")
     mentor = make_user(roles=("rep",))
     attempt_id = _sit(app, client, auth, make_user(mentor_id=mentor.id), exam)

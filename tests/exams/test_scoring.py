@@ -8,14 +8,27 @@ D = Decimal
 
 
 def single(ref, chosen, points="10", chapter="1"):
-    return Item(ref=ref, type="single", points=D(points), chapter=chapter, clause=f"{chapter}.1",
-                response={"choices": [chosen]} if chosen else None,
-                choices={"a": (True, D(100)), "b": (False, D(0)), "c": (False, D(0))})
+    return Item(
+        ref=ref,
+        type="single",
+        points=D(points),
+        chapter=chapter,
+        clause=f"{chapter}.1",
+        response={"choices": [chosen]} if chosen else None,
+        choices={"a": (True, D(100)), "b": (False, D(0)), "c": (False, D(0))},
+    )
 
 
 def multiple(chosen, partial_weights=True):
-    return Item(ref=9, type="multiple", points=D(10), chapter="2", clause="2.1", response={"choices": chosen},
-                choices={"a": (True, D(50)), "b": (True, D(50)), "c": (False, D(-100))})
+    return Item(
+        ref=9,
+        type="multiple",
+        points=D(10),
+        chapter="2",
+        clause="2.1",
+        response={"choices": chosen},
+        choices={"a": (True, D(50)), "b": (True, D(50)), "c": (False, D(-100))},
+    )
 
 
 def test_single_choice_and_breakdown_by_chapter():
@@ -33,8 +46,15 @@ def test_multiple_choice_all_or_nothing_by_default_partial_when_configured():
 
 
 def test_short_answer_is_normalised_as_in_the_bank():
-    item = Item(ref=1, type="short", points=D(2), chapter="5", clause="5.1", response={"text": " 每 季 度 "},
-                answer={"accepted": [{"text": "每季度", "weight": "100"}, {"text": "三个月", "weight": "50"}]})
+    item = Item(
+        ref=1,
+        type="short",
+        points=D(2),
+        chapter="5",
+        clause="5.1",
+        response={"text": " 每 季 度 "},
+        answer={"accepted": [{"text": "每季度", "weight": "100"}, {"text": "三个月", "weight": "50"}]},
+    )
     assert grade([item], D(80)).score == D(100)
     trad = Item(**{**item.__dict__, "response": {"text": "每季度"}})
     assert grade([trad], D(80)).score == D(100)

@@ -9,7 +9,15 @@ from sqlalchemy import insert, select
 from lms.exams import analysis, tallies
 from lms.extensions import db as _db
 from lms.models import (
-    AttemptResult, ExamAttempt, ExamItemCell, ExamItemTally, ExamOptionTally, ExamScoreCell, Question, User, utcnow,
+    AttemptResult,
+    ExamAttempt,
+    ExamItemCell,
+    ExamItemTally,
+    ExamOptionTally,
+    ExamScoreCell,
+    Question,
+    User,
+    utcnow,
 )
 
 from .exam_support import *  # noqa: F401,F403
@@ -35,10 +43,20 @@ def _random_items(rng, questions):
 def _write(rng, exam_id, attempt_id, user_id, questions, previous=None):
     """Add a result (a regrade when `previous` is given) and record it in the tallies, as the services do."""
     result = AttemptResult(
-        attempt_id=attempt_id, exam_id=exam_id, user_id=user_id, sequence=previous.sequence + 1 if previous else 1,
-        score=rng.choice(SCORES), points_awarded=0, points_possible=100, passed=False, breakdown={},
-        items=_random_items(rng, questions), reason="regrade" if previous else "submitted", graded_at=utcnow(),
-        supersedes_id=previous.id if previous else None)
+        attempt_id=attempt_id,
+        exam_id=exam_id,
+        user_id=user_id,
+        sequence=previous.sequence + 1 if previous else 1,
+        score=rng.choice(SCORES),
+        points_awarded=0,
+        points_possible=100,
+        passed=False,
+        breakdown={},
+        items=_random_items(rng, questions),
+        reason="regrade" if previous else "submitted",
+        graded_at=utcnow(),
+        supersedes_id=previous.id if previous else None,
+    )
     _db.session.add(result)
     _db.session.flush()
     tallies.record(result, previous)
@@ -48,14 +66,26 @@ def _write(rng, exam_id, attempt_id, user_id, questions, previous=None):
 def _snapshot(exam_id):
     """The tally rows with a non-zero count, as plain tuples."""
     return (
-        sorted((r.question_id, r.bucket, r.answered, r.credit) for r in _db.session.scalars(
-            select(ExamItemTally).where(ExamItemTally.exam_id == exam_id)) if r.answered or r.credit),
-        sorted((r.question_id, r.option, r.chosen) for r in _db.session.scalars(
-            select(ExamOptionTally).where(ExamOptionTally.exam_id == exam_id)) if r.chosen),
-        sorted((r.score, r.block, r.question_id, r.answered, r.credit) for r in _db.session.scalars(
-            select(ExamItemCell).where(ExamItemCell.exam_id == exam_id)) if r.answered or r.credit),
-        sorted((r.score, r.block, r.attempts) for r in _db.session.scalars(
-            select(ExamScoreCell).where(ExamScoreCell.exam_id == exam_id)) if r.attempts),
+        sorted(
+            (r.question_id, r.bucket, r.answered, r.credit)
+            for r in _db.session.scalars(select(ExamItemTally).where(ExamItemTally.exam_id == exam_id))
+            if r.answered or r.credit
+        ),
+        sorted(
+            (r.question_id, r.option, r.chosen)
+            for r in _db.session.scalars(select(ExamOptionTally).where(ExamOptionTally.exam_id == exam_id))
+            if r.chosen
+        ),
+        sorted(
+            (r.score, r.block, r.question_id, r.answered, r.credit)
+            for r in _db.session.scalars(select(ExamItemCell).where(ExamItemCell.exam_id == exam_id))
+            if r.answered or r.credit
+        ),
+        sorted(
+            (r.score, r.block, r.attempts)
+            for r in _db.session.scalars(select(ExamScoreCell).where(ExamScoreCell.exam_id == exam_id))
+            if r.attempts
+        ),
     )
 
 
@@ -67,23 +97,45 @@ def test_tallies_equal_the_plain_definition_with_regrades(app, exam_factory, mon
     rng = random.Random(count)
     exam = exam_factory()
     with app.app_context():
-        questions = [tuple(row) for row in _db.session.execute(select(Question.id, Question.type).order_by(Question.id)
-                                                               .limit(12))]
-        _db.session.execute(insert(User), [{"employee_no": f"T{n:04d}", "name": f"员工{n}", "email": f"t{n}@example.com",
-                                            "active": True} for n in range(count)])
+        questions = [
+            tuple(row)
+            for row in _db.session.execute(select(Question.id, Question.type).order_by(Question.id).limit(12))
+        ]
+        _db.session.execute(
+            insert(User),
+            [
+                {"employee_no": f"T{n:04d}", "name": f"员工{n}", "email": f"t{n}@example.com", "active": True}
+                for n in range(count)
+            ],
+        )
         user_ids = _db.session.scalars(select(User.id).where(User.employee_no.like("T%")).order_by(User.id)).all()
         now = utcnow()
-        _db.session.execute(insert(ExamAttempt), [
-            {"exam_id": exam.id, "user_id": uid, "number": 1, "status": "finished", "started_at": now,
-             "deadline_at": now, "finished_at": now, "finish_reason": "submitted"} for uid in user_ids])
+        _db.session.execute(
+            insert(ExamAttempt),
+            [
+                {
+                    "exam_id": exam.id,
+                    "user_id": uid,
+                    "number": 1,
+                    "status": "finished",
+                    "started_at": now,
+                    "deadline_at": now,
+                    "finished_at": now,
+                    "finish_reason": "submitted",
+                }
+                for uid in user_ids
+            ],
+        )
         current = {}
-        for attempt_id, user_id in _db.session.execute(select(ExamAttempt.id, ExamAttempt.user_id)
-                                                       .where(ExamAttempt.exam_id == exam.id)):
+        for attempt_id, user_id in _db.session.execute(
+            select(ExamAttempt.id, ExamAttempt.user_id).where(ExamAttempt.exam_id == exam.id)
+        ):
             current[attempt_id] = _write(rng, exam.id, attempt_id, user_id, questions)
         for _ in range(count):  # regrades, some attempts twice or more
             attempt_id = rng.choice(list(current))
-            current[attempt_id] = _write(rng, exam.id, attempt_id, current[attempt_id].user_id, questions,
-                                         current[attempt_id])
+            current[attempt_id] = _write(
+                rng, exam.id, attempt_id, current[attempt_id].user_id, questions, current[attempt_id]
+            )
         _db.session.commit()
 
         plain = analysis.analyse([(float(r.score), r.items) for r in current.values()])
@@ -115,8 +167,9 @@ def test_submitted_results_keep_the_page_equal_to_the_definition(app, exam_facto
         current = [(float(score), items) for score, items in analysis._current_results_ranked(exam)]
         plain = analysis.analyse(current)
         shown = {item.question_id: item for item in analysis.item_analysis(exam)}
-        assert {qid: (s.answered, round(s.facility, 12), round(s.discrimination, 12)) for qid, s in shown.items()} == \
-               {qid: (s.answered, round(s.facility, 12), round(s.discrimination, 12)) for qid, s in plain.items()}
+        assert {qid: (s.answered, round(s.facility, 12), round(s.discrimination, 12)) for qid, s in shown.items()} == {
+            qid: (s.answered, round(s.facility, 12), round(s.discrimination, 12)) for qid, s in plain.items()
+        }
 
 
 def test_rebuild_tallies_command(app, runner, exam_factory):

@@ -25,5 +25,8 @@ def test_build_time_ratio(tmp_path):
     render = _best_of(5, lambda: markdown.markdown(guide, extensions=["tables"]))
     build = _best_of(5, lambda: build_course(GUIDE, tmp_path / "content", SOURCE_DIR))
     ratio = build / render
-    print(f"\nbuild {build * 1000:.1f} ms, one Markdown render of the guide {render * 1000:.1f} ms: ratio {ratio:.1f} (target ≤ 20)")
+    print(
+        f"\nbuild {build * 1000:.1f} ms, one Markdown render of the guide {render * 1000:.1f} ms: "
+        f"ratio {ratio:.1f} (target ≤ 20)"
+    )
     assert ratio <= 20

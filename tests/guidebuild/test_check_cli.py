@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from lms.courses.cli import content_cli
-from lms.guidebuild.check import check_content
 from lms.courses.loader import CourseError
+from lms.guidebuild.check import check_content
 
 from .conftest import GUIDE, SOURCE_DIR
 
@@ -24,7 +24,9 @@ def test_broken_link_names_file_and_line(tmp_path, built):
     copy = tmp_path / "content"
     shutil.copytree(built, copy)
     index = copy / "index.md"
-    index.write_text(index.read_text(encoding="utf-8").replace("chapter-1/02-1.1.md", "chapter-1/02-1.9.md"), encoding="utf-8")
+    index.write_text(
+        index.read_text(encoding="utf-8").replace("chapter-1/02-1.1.md", "chapter-1/02-1.9.md"), encoding="utf-8"
+    )
     with pytest.raises(CourseError, match=r"index\.md:\d+: link to chapter-1/02-1\.9\.md does not resolve"):
         check_content(copy)
 
@@ -33,7 +35,9 @@ def test_ragged_table_is_reported(tmp_path, built):
     copy = tmp_path / "content"
     shutil.copytree(built, copy)
     lesson = copy / "chapter-1" / "01-1.md"
-    lesson.write_text(lesson.read_text(encoding="utf-8").replace("| 专业主义 |", "| 专业主义 | 多余 |"), encoding="utf-8")
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("| 专业主义 |", "| 专业主义 | 多余 |"), encoding="utf-8"
+    )
     with pytest.raises(CourseError, match=r"01-1\.md:\d+: table row has 3 cells, its header 2"):
         check_content(copy)
 
@@ -52,7 +56,9 @@ def test_cli_build_then_check(tmp_path):
 def test_cli_build_failure_leaves_output(tmp_path, built):
     out = tmp_path / "content"
     shutil.copytree(built, out)
-    result = CliRunner().invoke(content_cli, ["build", str(tmp_path / "missing.txt"), "--out", str(out), "--hints", str(SOURCE_DIR)])
+    result = CliRunner().invoke(
+        content_cli, ["build", str(tmp_path / "missing.txt"), "--out", str(out), "--hints", str(SOURCE_DIR)]
+    )
     assert result.exit_code == 1
     assert "未改动" in result.output and "source file not found" in result.output
 

@@ -55,7 +55,9 @@ def test_simplified_and_clean(course):
         assert not PRIVATE_USE.search(text) and "\ufffd" not in text, lesson.clause_id
 
 
-@pytest.mark.parametrize("latin", ["(CRM)", "(KPIs)", "卓越(S)", "(PIP)", "(NPS)", "(IM)", "(LTV)", "(CSAT)", "(WBS)", "(FAQ)"])
+@pytest.mark.parametrize(
+    "latin", ["(CRM)", "(KPIs)", "卓越(S)", "(PIP)", "(NPS)", "(IM)", "(LTV)", "(CSAT)", "(WBS)", "(FAQ)"]
+)
 def test_real_latin_content_kept(course, latin):
     assert any(latin in lesson.plain_text for lesson in course.lessons)
 
@@ -91,7 +93,14 @@ def test_repaired_places_read_as_meant(course, clause, words):
 
 
 def test_lost_formulas_marked_not_invented(course):
-    for clause, before in [("2.1", "信任度"), ("5", "技能提升值"), ("5", "优化效果"), ("5.4", "复盘效果"), ("6.2", "沟通效率"), ("3.3", "周业绩达成率=")]:
+    for clause, before in [
+        ("2.1", "信任度"),
+        ("5", "技能提升值"),
+        ("5", "优化效果"),
+        ("5.4", "复盘效果"),
+        ("6.2", "沟通效率"),
+        ("3.3", "周业绩达成率="),
+    ]:
         assert f"{before}*「原文公式缺失」*" in course.lesson(clause).body, clause
 
 

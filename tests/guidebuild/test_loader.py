@@ -52,7 +52,9 @@ def test_missing_index(broken):
 
 def test_bad_front_matter_names_file_and_line(broken):
     lesson = broken / "chapter-1" / "02-1.1.md"
-    lesson.write_text(lesson.read_text(encoding="utf-8").replace("reading_minutes: 3", "reading_minutes: soon"), encoding="utf-8")
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("reading_minutes: 3", "reading_minutes: soon"), encoding="utf-8"
+    )
     with pytest.raises(CourseError, match=r"02-1\.1\.md:6: front matter field 'reading_minutes' missing or not int"):
         load_course(broken)
 

@@ -68,7 +68,9 @@ def test_stale_erratum(existing, hints):
 
 def test_erratum_in_the_wrong_clause(existing, hints):
     errata = hints / "errata.yaml"
-    text = errata.read_text(encoding="utf-8").replace('- clause: "1.2"\n    garbled: "以確', '- clause: "1.3"\n    garbled: "以確', 1)
+    text = errata.read_text(encoding="utf-8").replace(
+        '- clause: "1.2"\n    garbled: "以確', '- clause: "1.3"\n    garbled: "以確', 1
+    )
     errata.write_text(text, encoding="utf-8")
     _fails(hints / "guide.txt", existing, hints, r"entry says clause 1\.3 but its text is in clause 1\.2")
 
@@ -81,7 +83,9 @@ def test_table_hint_that_changes_the_text(existing, hints):
 
 def test_heading_hint_not_in_the_guide(existing, hints):
     structure = hints / "structure.yaml"
-    structure.write_text(structure.read_text(encoding="utf-8").replace("## (二)适用范围", "## (二)使用范围"), encoding="utf-8")
+    structure.write_text(
+        structure.read_text(encoding="utf-8").replace("## (二)适用范围", "## (二)使用范围"), encoding="utf-8"
+    )
     _fails(hints / "guide.txt", existing, hints, r"structure\.yaml:\d+: hint text '\(二\)使用范围' not found")
 
 

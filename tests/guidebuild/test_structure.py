@@ -38,7 +38,11 @@ def test_committed_content_is_a_fresh_build(built):
 
 def test_one_lesson_per_preamble_and_section(course):
     ids = [lesson.clause_id for lesson in course.lessons]
-    sections = [f"{chapter}.{n}" for chapter, count in [(1, 3), (2, 4), (3, 4), (4, 4), (5, 4), (6, 4), (7, 4)] for n in range(1, count + 1)]
+    sections = [
+        f"{chapter}.{n}"
+        for chapter, count in [(1, 3), (2, 4), (3, 4), (4, 4), (5, 4), (6, 4), (7, 4)]
+        for n in range(1, count + 1)
+    ]
     expected = []
     for chapter in range(1, 8):
         expected += [str(chapter)] + [s for s in sections if s.startswith(f"{chapter}.")]
@@ -46,7 +50,13 @@ def test_one_lesson_per_preamble_and_section(course):
     assert len(set(ids)) == len(ids)
     assert [lesson.order for lesson in course.lessons] == list(range(1, len(ids) + 1))
     assert [chapter.title for chapter in course.chapters] == [
-        "总则", "职业操守与道德准则", "日常工作行为规范", "客户关系维护准则", "专业能力提升路径", "协作与沟通规范", "绩效与奖惩管理",
+        "总则",
+        "职业操守与道德准则",
+        "日常工作行为规范",
+        "客户关系维护准则",
+        "专业能力提升路径",
+        "协作与沟通规范",
+        "绩效与奖惩管理",
     ]
 
 
@@ -61,7 +71,7 @@ def test_duplicated_2_3_heading_is_text(course):
     lesson = course.lesson("2.3")
     assert lesson.body.count("# 2.3 利益冲突规避机制") == 1
     assert "管理指南中的2.3利益冲突规避机制,通过以上" in lesson.plain_text
-    assert [l.clause_id for l in course.lessons].count("2.3") == 1
+    assert [lesson.clause_id for lesson in course.lessons].count("2.3") == 1
 
 
 def test_numbered_items_become_headings_or_lists(course):

@@ -29,8 +29,16 @@ def count_queries(app):
 def _team(app, manager_id: int, mentor_id: int, size: int, start: int, lesson_id: int):
     hired = clock.today() - timedelta(days=20)
     rows = [
-        {"employee_no": f"T{start + n:05d}", "name": f"成员{n}", "email": f"t{start + n}@example.com",
-         "hire_date": hired, "manager_id": manager_id, "mentor_id": mentor_id, "active": True, "team": "大团队"}
+        {
+            "employee_no": f"T{start + n:05d}",
+            "name": f"成员{n}",
+            "email": f"t{start + n}@example.com",
+            "hire_date": hired,
+            "manager_id": manager_id,
+            "mentor_id": mentor_id,
+            "active": True,
+            "team": "大团队",
+        }
         for n in range(size)
     ]
     with app.app_context():

@@ -38,7 +38,7 @@ def test_staff_hired_before_the_program_are_not_late_anywhere(
     auth.login(hr)
     body = client.get("/onboarding/team?scope=all").get_data(as_text=True)
     assert "逾期 1 人" in body and "天</td>" in body
-    row = body[body.index(veteran.name):].split("</tr>")[0]
+    row = body[body.index(veteran.name) :].split("</tr>")[0]
     assert "逾期" not in row and "不适用" in row and "入职早于培训计划（2026-01-01 起入职者适用）" in row
     csv_rows = client.get("/onboarding/team.csv?scope=all").get_data(as_text=True).splitlines()
     veteran_row = next(line for line in csv_rows if veteran.name in line)
@@ -83,13 +83,23 @@ def test_an_exempted_new_hire_is_not_late_nor_reminded(app, client, auth, runner
 def test_hr_sets_the_exemption_with_a_reason(app, client, auth, make_user):
     auth.login(make_user(roles=("hr",)))
     person = make_user(employee_no="R200", name="调入者", email="moved@example.com", hire_date=date(2026, 11, 20))
-    form = {"employee_no": "R200", "name": "调入者", "email": "moved@example.com", "hire_date": "2026-11-20",
-            "roles": ["rep"], "onboarding_exempt": "y", "onboarding_exempt_reason": ""}
+    form = {
+        "employee_no": "R200",
+        "name": "调入者",
+        "email": "moved@example.com",
+        "hire_date": "2026-11-20",
+        "roles": ["rep"],
+        "onboarding_exempt": "y",
+        "onboarding_exempt_reason": "",
+    }
     body = client.post_form(f"/people/{person.id}/edit", form).get_data(as_text=True)
     assert "免于入职培训时请填写原因。" in body
-    assert client.post_form(
-        f"/people/{person.id}/edit", {**form, "onboarding_exempt_reason": "集团内调动，已完成培训"}
-    ).status_code == 302
+    assert (
+        client.post_form(
+            f"/people/{person.id}/edit", {**form, "onboarding_exempt_reason": "集团内调动，已完成培训"}
+        ).status_code
+        == 302
+    )
     assert "免修：集团内调动，已完成培训" in client.get(f"/people/{person.id}").get_data(as_text=True)
     page = client.get(f"/people/{person.id}/edit").get_data(as_text=True)
     assert re.search(r'<input (?=[^>]*\bchecked\b)(?=[^>]*name="onboarding_exempt")[^>]*>', page)

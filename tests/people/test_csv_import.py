@@ -146,8 +146,10 @@ def test_a_four_megabyte_field_uploaded_gets_the_message_not_a_500(client, auth,
 
 
 def _people_csv(count: int, start: int = 0, team: str = "华东一组", manager: str = "M001") -> bytes:
-    lines = [f"R{start + n:06d},员工{n},r{start + n}@example.com,2026-01-05,{team},{manager},,销售代表,是\n"
-             for n in range(count)]
+    lines = [
+        f"R{start + n:06d},员工{n},r{start + n}@example.com,2026-01-05,{team},{manager},,销售代表,是\n"
+        for n in range(count)
+    ]
     boss = f"{manager},马经理,{manager.lower()}@example.com,2020-01-06,华东一组,,,销售主管,是\n"
     return (HEADER + boss + "".join(lines)).encode()
 
@@ -187,17 +189,23 @@ def test_the_import_costs_the_same_queries_for_ten_rows_as_for_a_thousand(app, d
     assert small == large
     # and again when every row is an update (team changed)
     assert _queries(app, _people_csv(10, team="华南组")) == _queries(
-        app, _people_csv(1000, start=100, team="华南组", manager="M002"))
+        app, _people_csv(1000, start=100, team="华南组", manager="M002")
+    )
     assert count_people(db) == 1 + 1 + 10 + 1 + 1000
     rep = db.session.scalars(select(User).where(User.employee_no == "R000150")).one()
     assert (rep.team, rep.manager.employee_no, rep.roles, rep.hire_date.isoformat()) == (
-        "华南组", "M002", {"rep"}, "2026-01-05")
+        "华南组",
+        "M002",
+        {"rep"},
+        "2026-01-05",
+    )
 
 
 def test_employee_numbers_compare_ignoring_case_as_sign_in_does(db, make_user):
     make_user(employee_no="S00120", name="老员工")
-    report = import_people((HEADER + "s00120,新人,n@example.com,,,,,,\nR1,甲,a@example.com,,,,,,\n"
-                            "r1,乙,b@example.com,,,,,,\n").encode())
+    report = import_people(
+        (HEADER + "s00120,新人,n@example.com,,,,,,\nR1,甲,a@example.com,,,,,,\nr1,乙,b@example.com,,,,,,\n").encode()
+    )
     assert [str(error) for error in report.errors] == [
         "第 2 行：工号 s00120 与 老员工 的工号 S00120 仅大小写不同；登录不区分大小写，不能同时使用。",
         "第 4 行：工号 r1 与第 3 行重复",
@@ -212,18 +220,24 @@ def test_what_the_importer_may_not_do_is_refused_per_row_and_changes_are_audited
     grant = HEADER + "R1,甲,r1@example.com,,,,,系统管理员,是\nA1,管理员,a1@example.com,,,,,系统管理员,否\n"
     report = import_people(grant.encode(), actor=hr)
     assert [str(error) for error in report.errors] == [
-        "第 2 行：只有系统管理员可以授予或撤销管理员角色。", "第 3 行：只有系统管理员可以停用或启用管理员账号。"]
+        "第 2 行：只有系统管理员可以授予或撤销管理员角色。",
+        "第 3 行：只有系统管理员可以停用或启用管理员账号。",
+    ]
     report = import_people(GOOD.encode(), actor=hr)
     db.session.commit()
     assert report.applied
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
     assert [(e.action, e.actor_id, e.details["employee_no"], e.details["after"]) for e in entries] == [
-        ("roles_changed", hr.id, "M001", ["manager"]), ("roles_changed", hr.id, "T001", ["mentor", "rep"])]
+        ("roles_changed", hr.id, "M001", ["manager"]),
+        ("roles_changed", hr.id, "T001", ["mentor", "rep"]),
+    ]
     report = import_people((HEADER + "R1,甲,r1@example.com,,,,,系统管理员,是\n").encode(), actor=admin)
     assert report.applied and not report.errors
     # roles, links and (de)activation of existing people change as the file says; unchanged rows stay
-    changed = GOOD.replace("T001,秦导师,qin@example.com,2021-03-01,华东一组,M001,,导师;销售代表,是",
-                           "T001,秦导师,qin@example.com,2021-03-01,华东一组,,R001,导师,否")
+    changed = GOOD.replace(
+        "T001,秦导师,qin@example.com,2021-03-01,华东一组,M001,,导师;销售代表,是",
+        "T001,秦导师,qin@example.com,2021-03-01,华东一组,,R001,导师,否",
+    )
     report = import_people(changed.encode(), actor=admin)
     db.session.commit()
     assert report.summary == "新增 0 人，更新 1 人，未变 2 人"

@@ -12,10 +12,19 @@ from lms.models import User
 from lms.people import service
 
 # Plain SQL: the model's insert would name columns that later migrations add.
-_ADD_USER = text("INSERT INTO user (employee_no, name, email, active, created_at, updated_at)"
-                 " VALUES (:no, 'x', :email, 1, '2026-01-01', '2026-01-01')")
-PERSON = {"name": "新同事", "email": "new@example.com", "hire_date": "", "team": "", "manager_no": "",
-          "mentor_no": "", "roles": ["rep"]}
+_ADD_USER = text(
+    "INSERT INTO user (employee_no, name, email, active, created_at, updated_at)"
+    " VALUES (:no, 'x', :email, 1, '2026-01-01', '2026-01-01')"
+)
+PERSON = {
+    "name": "新同事",
+    "email": "new@example.com",
+    "hire_date": "",
+    "team": "",
+    "manager_no": "",
+    "mentor_no": "",
+    "roles": ["rep"],
+}
 
 
 def test_a_case_duplicate_is_a_chinese_field_error(app, client, auth, make_user):
@@ -50,8 +59,15 @@ def test_check_employee_no_free_is_the_function_the_import_calls(db, make_user):
 def test_the_database_refuses_a_case_duplicate(db, make_user):
     make_user(employee_no="S00120")
     with pytest.raises(IntegrityError):
-        db.session.execute(insert(User).values(employee_no="s00120", name="x", email="x@example.com",
-                                               created_at=db.func.now(), updated_at=db.func.now()))
+        db.session.execute(
+            insert(User).values(
+                employee_no="s00120",
+                name="x",
+                email="x@example.com",
+                created_at=db.func.now(),
+                updated_at=db.func.now(),
+            )
+        )
         db.session.flush()
     db.session.rollback()
 

@@ -23,8 +23,15 @@ def org(make_user):
     in_team = make_user(name="组员", manager_id=boss.id, mentor_id=mentor.id, hire_date=hired)
     mentee = make_user(name="徒弟", manager_id=other_boss.id, mentor_id=boss.id, hire_date=hired)
     stranger = make_user(name="路人", manager_id=other_boss.id, hire_date=hired)
-    return {"boss": boss, "other_boss": other_boss, "mentor": mentor, "hr": hr,
-            "in_team": in_team, "mentee": mentee, "stranger": stranger}
+    return {
+        "boss": boss,
+        "other_boss": other_boss,
+        "mentor": mentor,
+        "hr": hr,
+        "in_team": in_team,
+        "mentee": mentee,
+        "stranger": stranger,
+    }
 
 
 def _ids(db, stmt) -> set[int]:

@@ -21,9 +21,13 @@ def test_check_json_prints_the_summary(bank_runner):
 
 def test_check_fails_with_file_line_and_id(bank_runner, quizzes_dir):
     path = quizzes_dir / "sample" / "2.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("points: 2\n    clause: \"2.1\"\n    dimension: process",
-                                                            "points: 0\n    clause: \"2.1\"\n    dimension: process"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'points: 2\n    clause: "2.1"\n    dimension: process',
+            'points: 0\n    clause: "2.1"\n    dimension: process',
+        ),
+        encoding="utf-8",
+    )
     result = bank_runner.invoke(args=["quizzes", "check"])
     assert result.exit_code == 1
     assert "2.yaml:21: 题目 s-2.1-02：分值 points 应是大于 0 的数字" in result.output
@@ -67,8 +71,9 @@ def test_export_to_stdout(bank_runner):
 
 
 def test_import_of_moodle_file_lists_what_is_left_to_fill_in(bank_runner, quizzes_dir):
-    result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "all_constructs.gift"),
-                                      "--bank", "moodle"])
+    result = bank_runner.invoke(
+        args=["quizzes", "import-gift", str(DATA / "gift" / "all_constructs.gift"), "--bank", "moodle"]
+    )
     assert result.exit_code == 0 and "已导入 10 题" in result.output
     assert "缺少所考条款" in result.output
     assert sorted(p.name for p in (quizzes_dir / "moodle").iterdir()) == ["bank.yaml", "投诉.yaml", "数值.yaml"]
@@ -83,8 +88,9 @@ def test_import_refuses_broken_gift_and_existing_bank(bank_runner, quizzes_dir):
 
 
 def test_import_of_a_moodle_export_skips_and_lists_unsupported_types(bank_runner, quizzes_dir):
-    result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "moodle_export.gift"),
-                                      "--bank", "moodle"])
+    result = bank_runner.invoke(
+        args=["quizzes", "import-gift", str(DATA / "gift" / "moodle_export.gift"), "--bank", "moodle"]
+    )
     assert result.exit_code == 0, result.output
     assert "已导入 8 题" in result.output and "跳过 5 道本平台不支持的题目" in result.output
     for line, label in ((5, "描述题"), (16, "问答题"), (19, "匹配题"), (39, "完形填空"), (54, "完形填空")):
@@ -94,8 +100,9 @@ def test_import_of_a_moodle_export_skips_and_lists_unsupported_types(bank_runner
 
 
 def test_import_strict_refuses_a_file_with_unsupported_types(bank_runner, quizzes_dir):
-    result = bank_runner.invoke(args=["quizzes", "import-gift", str(DATA / "gift" / "moodle_export.gift"),
-                                      "--bank", "moodle", "--strict"])
+    result = bank_runner.invoke(
+        args=["quizzes", "import-gift", str(DATA / "gift" / "moodle_export.gift"), "--bank", "moodle", "--strict"]
+    )
     assert result.exit_code == 1 and "未导入任何题目" in result.output
     assert "moodle_export.gift:19: 题目 时效配对：匹配题（matching）不支持导入（--strict）" in result.output
     assert not (quizzes_dir / "moodle").exists()

@@ -21,22 +21,30 @@ QUOTE = "考核频率：每季度一次"  # in the sample texts' clause 5.1
 
 
 def _single(qid: str, right: int, options: int = 4, longer: str = "") -> str:
-    choices = ", ".join(f'{{text: "选项{n}{longer}", correct: true}}' if n == right else f'"选项{n}"'
-                        for n in range(options))
-    return (f'  - {{id: {qid}, type: single, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
-            f' explanation: "解析", choices: [{choices}]}}\n')
+    choices = ", ".join(
+        f'{{text: "选项{n}{longer}", correct: true}}' if n == right else f'"选项{n}"' for n in range(options)
+    )
+    return (
+        f'  - {{id: {qid}, type: single, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
+        f' explanation: "解析", choices: [{choices}]}}\n'
+    )
 
 
 def _multiple(qid: str, right: str, options: int = 4) -> str:
-    choices = ", ".join(f'{{text: "选项{k}", correct: true}}' if k in right else f'"选项{k}"'
-                        for k in "abcde"[:options])
-    return (f'  - {{id: {qid}, type: multiple, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
-            f' explanation: "解析", choices: [{choices}]}}\n')
+    choices = ", ".join(
+        f'{{text: "选项{k}", correct: true}}' if k in right else f'"选项{k}"' for k in "abcde"[:options]
+    )
+    return (
+        f'  - {{id: {qid}, type: multiple, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
+        f' explanation: "解析", choices: [{choices}]}}\n'
+    )
 
 
 def _true_false(qid: str, truth: bool) -> str:
-    return (f'  - {{id: {qid}, type: true_false, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
-            f' explanation: "解析", answer: {str(truth).lower()}}}\n')
+    return (
+        f'  - {{id: {qid}, type: true_false, points: 1, clause: "5.1", stem: "题{qid}", quote: "{QUOTE}",'
+        f' explanation: "解析", answer: {str(truth).lower()}}}\n'
+    )
 
 
 def _bank(root, name="skewed", single=(), single_options=4, multiple=(), truths=(), longer=()):
@@ -44,8 +52,10 @@ def _bank(root, name="skewed", single=(), single_options=4, multiple=(), truths=
     folder = root / name
     folder.mkdir(parents=True)
     (folder / "bank.yaml").write_text(f"title: {name}\n", encoding="utf-8")
-    body = "".join(_single(f"{name}-s{i}", right, single_options, "（更具体）" if i in longer else "")
-                   for i, right in enumerate(single))
+    body = "".join(
+        _single(f"{name}-s{i}", right, single_options, "（更具体）" if i in longer else "")
+        for i, right in enumerate(single)
+    )
     body += "".join(_multiple(f"{name}-m{i}", right) for i, right in enumerate(multiple))
     body += "".join(_true_false(f"{name}-t{i}", truth) for i, truth in enumerate(truths))
     (folder / "questions.yaml").write_text("title: 题目\nquestions:\n" + body, encoding="utf-8")
@@ -110,7 +120,8 @@ def test_a_balanced_bank_passes_and_its_shares_are_reported(tmp_path):
     assert distribution.describe() == (
         "题库 balanced 正确答案分布：单选 a 25%、b 25%、c 25%、d 25%，只选最长的选项答对 25%（12 题）；"
         "多选 10 种组合，最多的 {a,b} 占 10%，正确项 1 个 2 题、2 个 4 题、3 个 4 题（10 题）；"
-        "判断 “对” 50%（5/10 题）")
+        "判断 “对” 50%（5/10 题）"
+    )
 
 
 def test_too_few_questions_of_a_type_are_reported_but_not_judged(tmp_path):
@@ -126,7 +137,11 @@ def test_a_skewed_bank_fails_the_whole_check(tmp_path, sample_texts):
     result = run_check(quizzes, sample_texts)
     assert not result.ok
     assert result.summary()["answer_distribution"]["skewed"]["true_false"] == {
-        "questions": 10, "true": 10, "false": 0, "true_share": 1.0}
+        "questions": 10,
+        "true": 10,
+        "false": 0,
+        "true_share": 1.0,
+    }
 
 
 def test_check_command_exits_1_on_a_skewed_bank_and_prints_the_share(bank_runner, quizzes_dir):

@@ -50,7 +50,9 @@ def test_every_construct_of_the_fixture_is_imported():
     assert (span.numeric[0].value, span.numeric[0].tolerance, span.explanation) == (4, 1, "建议 3-5 分钟")
     several = named["多个数值"].question.numeric
     assert [(a.value, a.tolerance, a.weight, a.feedback) for a in several] == [
-        (70, 0, 100, "正确"), (69, 1, 50, "接近")]
+        (70, 0, 100, "正确"),
+        (69, 1, 50, "接近"),
+    ]
     escaped = named["转义 a:b"].question
     assert escaped.id.startswith("imp-") and escaped.stem == "公式 1 + 1 = 2 ~ 约等 # 号 {括号}\n第二行"
 
@@ -63,8 +65,9 @@ def test_a_syntax_error_refuses_the_file_naming_file_and_line():
     assert len(info.value.errors) == 1  # the good questions around it are fine, but nothing is returned
 
 
-@pytest.mark.parametrize(("fixture", "kind", "label"), [("matching.gift", "matching", "匹配题"),
-                                                       ("essay.gift", "essay", "问答题")])
+@pytest.mark.parametrize(
+    ("fixture", "kind", "label"), [("matching.gift", "matching", "匹配题"), ("essay.gift", "essay", "问答题")]
+)
 def test_unsupported_types_are_skipped_with_line_and_type_or_refused_when_strict(fixture, kind, label):
     text = (DATA / "gift" / fixture).read_text(encoding="utf-8")
     result = parse_gift(text, fixture)
@@ -94,7 +97,11 @@ def test_shipped_bank_export_imports_back_to_the_same_questions():
     text = write_gift([("guide", questions)])
     assert text.count("\n::") == len(questions)  # one ::name:: line per question
     # GIFT has no option keys: a re-import keys options by place (a, b, c …), so compare on that footing.
-    by_place = [replace(question, choices=tuple(replace(choice, key=chr(ord("a") + place))
-                                                 for place, choice in enumerate(question.choices)))
-                for question in questions]
+    by_place = [
+        replace(
+            question,
+            choices=tuple(replace(choice, key=chr(ord("a") + place)) for place, choice in enumerate(question.choices)),
+        )
+        for question in questions
+    ]
     assert [item.question for item in parse_gift(text).questions] == by_place

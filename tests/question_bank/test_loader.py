@@ -85,11 +85,21 @@ def _errors(folder: Path) -> list:
         ("questions:\n" + GOOD.replace("points: 1", "points: -2"), 4, "ok-1", "大于 0"),
         ("questions:\n" + GOOD.replace("type: single", "type: essay"), 3, "ok-1", "题型"),
         ("questions:\n" + GOOD.replace("    quote: 引文\n", ""), 2, "ok-1", "缺少引文"),
-        ("questions:\n" + GOOD.replace("clause: \"2.1\"", "clause: 第二章"), 5, "ok-1", "条款编号"),
-        ("questions:\n" + GOOD.replace("type: single", "type: multiple").replace(", 错]", "]"), 7, "ok-1", "至少需要 2 个选项"),
+        ("questions:\n" + GOOD.replace('clause: "2.1"', "clause: 第二章"), 5, "ok-1", "条款编号"),
+        (
+            "questions:\n" + GOOD.replace("type: single", "type: multiple").replace(", 错]", "]"),
+            7,
+            "ok-1",
+            "至少需要 2 个选项",
+        ),
         ("questions:\n" + GOOD.replace("错]", "对]"), 7, "ok-1", "文本相同"),
         ("questions:\n" + GOOD.replace("stem: 题干", "stem: 题干\n    level: 专家"), 7, "ok-1", "等级「专家」无效"),
-        ("questions:\n" + GOOD.replace("explanation: 解析", "explanation: 解析\n    answer: a"), 10, "ok-1", "不使用键「answer」"),
+        (
+            "questions:\n" + GOOD.replace("explanation: 解析", "explanation: 解析\n    answer: a"),
+            10,
+            "ok-1",
+            "不使用键「answer」",
+        ),
     ],
 )
 def test_bad_input_is_reported_with_file_line_and_id(tmp_path, body, line, qid, fragment):
@@ -107,7 +117,8 @@ def test_other_types_validate_their_answers(tmp_path):
   - {id: t3, type: numeric, points: 1, clause: "1", stem: s, quote: q, explanation: e, answer: 八十}
   - {id: t4, type: numeric, points: 1, clause: "1", stem: s, quote: q, explanation: e, range: [5, 1]}
   - {id: t5, type: numeric, points: 1, clause: "1", stem: s, quote: q, explanation: e, answer: 1, tolerance: -1}
-  - {id: t6, type: multiple, points: 1, clause: "1", stem: s, quote: q, explanation: e, choices: [{text: a, correct: true}, {text: b, correct: true}]}
+  - {id: t6, type: multiple, points: 1, clause: "1", stem: s, quote: q, explanation: e,
+     choices: [{text: a, correct: true}, {text: b, correct: true}]}
 """
     messages: dict[str, str] = {}
     for error in _errors(_bank(tmp_path, body)):

@@ -4,9 +4,9 @@ import shutil
 
 from sqlalchemy import select
 
+from lms.models import Question, QuestionBank
 from lms.question_bank.loader import load_banks
 from lms.question_bank.sync import sync_banks
-from lms.models import Question, QuestionBank
 
 
 def _sync(db, folder, texts):
@@ -26,7 +26,9 @@ def test_first_sync_creates_everything(db, quizzes_dir, sample_texts):
     assert single.bank.name == "sample" and single.chapter == "2" and single.stale is False
     assert [(c.key, c.correct) for c in single.choices] == [("a", False), ("b", True), ("c", False)]
     assert _question(db, "s-5.1-03").answer == {
-        "numeric": [{"value": "80", "tolerance": "0", "weight": "100", "feedback": ""}], "unit": "分"}
+        "numeric": [{"value": "80", "tolerance": "0", "weight": "100", "feedback": ""}],
+        "unit": "分",
+    }
     assert _question(db, "s-5.1-02").tags == [] and single.tags == ["投诉", "时效"]
 
 
@@ -91,8 +93,11 @@ def test_a_reordered_option_keeps_its_key_so_given_answers_keep_their_text(db, q
     text = path.read_text(encoding="utf-8")
     # Move the right option (b, ≤2小时) to the front, naming the keys the options had.
     text = text.replace("      - ≤30分钟\n      - text: ≤2小时\n", "      - key: b\n        text: ≤2小时\n", 1)
-    text = text.replace("        feedback: 一般投诉 ≤2小时响应。\n", "        feedback: 一般投诉 ≤2小时响应。\n"
-                        "      - {key: a, text: ≤30分钟}\n", 1)
+    text = text.replace(
+        "        feedback: 一般投诉 ≤2小时响应。\n",
+        "        feedback: 一般投诉 ≤2小时响应。\n      - {key: a, text: ≤30分钟}\n",
+        1,
+    )
     path.write_text(text, encoding="utf-8")
     _sync(db, quizzes_dir, sample_texts)
     single = _question(db, "s-2.1-01")

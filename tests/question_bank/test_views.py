@@ -57,16 +57,19 @@ def test_preview_shows_the_rep_view_without_answer_marks(client, auth, make_user
     assert "客户提出一般投诉" in rep and 'type="radio"' in rep and "≤2小时" in rep
     for leak in ("✔", "correct", "answer-right", "一般投诉 ≤2小时响应。", "一般≤2小时3个工作日销售经理", "100%"):
         assert leak not in rep
-    review = html[html.index('id="review"'):]
+    review = html[html.index('id="review"') :]
     assert "✔ B. ≤2小时" in review and "一般≤2小时3个工作日销售经理" in review
 
 
-@pytest.mark.parametrize(("key", "marker", "secret"), [
-    ("s-2.1-02", 'type="checkbox"', "24小时内解决"),
-    ("s-5.1-01", "正确", "80 分及以上（含 80 分）都通过"),
-    ("s-5.1-02", 'type="text"', "三个月"),
-    ("s-5.1-03", "分</label>", "80"),
-])
+@pytest.mark.parametrize(
+    ("key", "marker", "secret"),
+    [
+        ("s-2.1-02", 'type="checkbox"', "24小时内解决"),
+        ("s-5.1-01", "正确", "80 分及以上（含 80 分）都通过"),
+        ("s-5.1-02", 'type="text"', "三个月"),
+        ("s-5.1-03", "分</label>", "80"),
+    ],
+)
 def test_every_type_previews_without_its_answer(client, auth, make_user, synced, key, marker, secret):
     auth.login(make_user(roles=("hr",)))
     rep = _rep_part(client.get(f"/exams/bank/{key}").get_data(as_text=True))

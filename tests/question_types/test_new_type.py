@@ -52,21 +52,43 @@ def test_a_registered_type_is_loaded_graded_cleaned_and_rendered(yes_no, tmp_pat
     (bank / "bank.yaml").write_text("title: 测试\n", encoding="utf-8")
     (bank / "1.yaml").write_text(
         "questions:\n- {id: q1, type: yes_no, points: 2, clause: '2.1', stem: 严重投诉 30 分钟内响应？,\n"
-        "   answer: true, quote: ≤30分钟, explanation: 见 2.1}\n", encoding="utf-8")
+        "   answer: true, quote: ≤30分钟, explanation: 见 2.1}\n",
+        encoding="utf-8",
+    )
     question = load_bank(bank).questions[0]
     assert question.kind is yes_no and question.answer_spec() == {"truth": True}
-    item = Item(ref=1, type="yes_no", points=Decimal(2), chapter="2", clause="2.1", response={"choices": ["yes"]},
-                answer=question.answer_spec())
+    item = Item(
+        ref=1,
+        type="yes_no",
+        points=Decimal(2),
+        chapter="2",
+        clause="2.1",
+        response={"choices": ["yes"]},
+        answer=question.answer_spec(),
+    )
     assert grade([item], Decimal(80)).score == Decimal(100)
     assert yes_no.clean("maybe", yes_no.option_keys(())) == (None, "所选选项不属于这道题。")
-    app.jinja_env.loader = jinja2.ChoiceLoader([jinja2.DictLoader({
-        "question_types/yes_no/take.html": "{% for o in rep.options %}[{{ o.key }}:{{ o.text }}]{% endfor %}"}),
-        app.jinja_env.loader])
-    rep = RepQuestion(key="1", type="yes_no", type_label=yes_no.label, stem_html="", unit="", points="2",
-                      options=yes_no.rep_options({}))
+    app.jinja_env.loader = jinja2.ChoiceLoader(
+        [
+            jinja2.DictLoader(
+                {"question_types/yes_no/take.html": "{% for o in rep.options %}[{{ o.key }}:{{ o.text }}]{% endfor %}"}
+            ),
+            app.jinja_env.loader,
+        ]
+    )
+    rep = RepQuestion(
+        key="1",
+        type="yes_no",
+        type_label=yes_no.label,
+        stem_html="",
+        unit="",
+        points="2",
+        options=yes_no.rep_options({}),
+    )
     with app.test_request_context():
-        html = render_template_string('{% from "exams/_question.html" import rep_question %}{{ rep_question(rep) }}',
-                                      rep=rep)
+        html = render_template_string(
+            '{% from "exams/_question.html" import rep_question %}{{ rep_question(rep) }}', rep=rep
+        )
     assert "[yes:是][no:否]" in html and "是否题" in html
 
 

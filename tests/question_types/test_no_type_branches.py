@@ -39,4 +39,5 @@ def test_the_search_finds_branches_in_modules_and_templates(tmp_path):
     (tmp_path / "templates" / "q.html").write_text("{% if rep.type in ('single', 'true_false') %}")
     assert spelled_outside_the_registry(tmp_path) == [
         'exams/grading.py:2: return q.type == "numeric"',
-        "templates/q.html:1: {% if rep.type in ('single', 'true_false') %}"]
+        "templates/q.html:1: {% if rep.type in ('single', 'true_false') %}",
+    ]

@@ -9,15 +9,25 @@ from lms.exams.scoring import Item, grade
 from lms.question_types import InvalidAnswer, RepOption
 
 D = Decimal
-NUMERIC = {"numeric": [{"value": "3", "tolerance": "0", "weight": "100"},
-                       {"value": "3", "tolerance": "1", "weight": "50"}],
-           "unit": "分钟", "feedback_wrong": "太离谱了"}
+NUMERIC = {
+    "numeric": [{"value": "3", "tolerance": "0", "weight": "100"}, {"value": "3", "tolerance": "1", "weight": "50"}],
+    "unit": "分钟",
+    "feedback_wrong": "太离谱了",
+}
 SHORT = {"accepted": [{"text": "*客户*满意*", "weight": "100"}, {"text": "*", "weight": "0"}]}
 
 
 def _score(qtype, response, answer, partial=False, choices=None):
-    item = Item(ref=1, type=qtype, points=D(4), chapter="2", clause="2.1", response=response,
-                answer=answer, choices=choices or {})
+    item = Item(
+        ref=1,
+        type=qtype,
+        points=D(4),
+        chapter="2",
+        clause="2.1",
+        response=response,
+        answer=answer,
+        choices=choices or {},
+    )
     return grade([item], D(80), partial_credit=partial).score
 
 
@@ -47,18 +57,21 @@ def test_short_wildcards_match_any_characters_after_normalising():
     assert _score("short", {"text": "每季度"}, literal) == D(0)  # no wildcard, no prefix match
 
 
-@pytest.mark.parametrize(("qtype", "raw", "options", "expected"), [
-    ("single", "a", ["a", "b"], ({"choices": ["a"]}, None)),
-    ("single", ["a", "b"], ["a", "b"], (None, "这道题只能选一个答案。")),
-    ("single", "z", ["a", "b"], (None, "所选选项不属于这道题。")),
-    ("multiple", ["b", "a", "b"], ["a", "b", "c"], ({"choices": ["a", "b"]}, None)),
-    ("true_false", "", ["true", "false"], (None, None)),
-    ("short", "  季度 ", [], ({"text": "季度"}, None)),
-    ("short", "字" * 201, [], (None, "答案不能超过 200 个字。")),
-    ("short", {"nested": 1}, [], (None, "答案格式无效。")),
-    ("numeric", "８４", [], ({"text": "８４"}, None)),
-    ("numeric", "八十四", [], (None, "请填写数字，例如 84 或 0.5（不需要写单位）。")),
-])
+@pytest.mark.parametrize(
+    ("qtype", "raw", "options", "expected"),
+    [
+        ("single", "a", ["a", "b"], ({"choices": ["a"]}, None)),
+        ("single", ["a", "b"], ["a", "b"], (None, "这道题只能选一个答案。")),
+        ("single", "z", ["a", "b"], (None, "所选选项不属于这道题。")),
+        ("multiple", ["b", "a", "b"], ["a", "b", "c"], ({"choices": ["a", "b"]}, None)),
+        ("true_false", "", ["true", "false"], (None, None)),
+        ("short", "  季度 ", [], ({"text": "季度"}, None)),
+        ("short", "字" * 201, [], (None, "答案不能超过 200 个字。")),
+        ("short", {"nested": 1}, [], (None, "答案格式无效。")),
+        ("numeric", "８４", [], ({"text": "８４"}, None)),
+        ("numeric", "八十四", [], (None, "请填写数字，例如 84 或 0.5（不需要写单位）。")),
+    ],
+)
 def test_clean(qtype, raw, options, expected):
     assert question_types.get(qtype).clean(raw, options) == expected
 
@@ -67,7 +80,10 @@ def test_the_reps_view_carries_option_keys_and_texts_only():
     assert [f for f in RepOption.__dataclass_fields__] == ["key", "text"]
     single = question_types.get("single")
     assert single.rep_options({"a": "甲", "b": "乙", "c": "丙"}, ["c", "a", "b"]) == (
-        RepOption("c", "丙"), RepOption("a", "甲"), RepOption("b", "乙"))
+        RepOption("c", "丙"),
+        RepOption("a", "甲"),
+        RepOption("b", "乙"),
+    )
     assert single.option_labels(["c", "a", "b"]) == {"c": "A", "a": "B", "b": "C"}  # by place, never by key
     true_false = question_types.get("true_false")
     assert true_false.rep_options({}, ["false", "true"]) == (RepOption("false", "错误"), RepOption("true", "正确"))
@@ -109,10 +125,13 @@ def test_options_take_their_written_key_and_the_rest_the_first_free_letter():
     assert keys == [("c", "甲"), ("b", "乙"), ("a", "丙")] and problems == []
 
 
-@pytest.mark.parametrize("items, message", [
-    ([{"key": "a", "text": "甲", "correct": True}, {"key": "a", "text": "乙"}], "选项 key「a」重复"),
-    ([{"key": "A", "text": "甲", "correct": True}, "乙"], "key 应是一个小写字母"),
-])
+@pytest.mark.parametrize(
+    "items, message",
+    [
+        ([{"key": "a", "text": "甲", "correct": True}, {"key": "a", "text": "乙"}], "选项 key「a」重复"),
+        ([{"key": "A", "text": "甲", "correct": True}, "乙"], "key 应是一个小写字母"),
+    ],
+)
 def test_bad_option_keys_are_reported(items, message):
     _, problems = _choices_of(items)
     assert any(message in problem for problem in problems)

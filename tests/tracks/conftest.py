@@ -21,8 +21,16 @@ def descriptor(dimension: str, level: str) -> str:
 
 def small_tracks_text() -> str:
     """A complete, valid tracks file in as few lines as the format allows (flow style for rubrics)."""
-    lines = ["title: 测试路径", "certification:", "  title: 测试认证", '  clause: "7.3"', f"  quote: {CERT_QUOTE}",
-             "  level: advanced", "  dimensions: all", "tracks:"]
+    lines = [
+        "title: 测试路径",
+        "certification:",
+        "  title: 测试认证",
+        '  clause: "7.3"',
+        f"  quote: {CERT_QUOTE}",
+        "  level: advanced",
+        "  dimensions: all",
+        "tracks:",
+    ]
     for dimension in SKILL_DIMENSIONS:
         lines.append(f"  {dimension}:")
         previous = None
@@ -79,7 +87,7 @@ class TracksFile:
         start = -1
         for _ in range(nth):
             start = self.text.index(old, start + 1)
-        self.text = self.text[:start] + new + self.text[start + len(old):]
+        self.text = self.text[:start] + new + self.text[start + len(old) :]
         self.save()
         return self.text.count("\n", 0, start) + 1
 
