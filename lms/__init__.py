@@ -1,17 +1,27 @@
-"""lms: the sales team's learning, assessment and development platform."""
+"""lms: the sales team's learning, assessment and development platform.
+
+Importing `lms` (for a pure loader such as `lms.question_bank.loader`) imports
+no Flask: the factory imports it when it builds the app.
+"""
+
+from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from lms.config import DefaultConfig
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app: load configuration, bind extensions, register features."""
+    from flask import Flask
+
     app = Flask(__name__, instance_relative_config=True)
     _load_config(app, test_config)
     _check_production_settings(app)
