@@ -92,6 +92,9 @@ class RecordEntry(db.Model):
         Index("ix_record_entry_kind_occurred_at", "kind", "occurred_at"),
         # `rebuild --check` and corrections look facts up by the object they came from.
         Index("ix_record_entry_source", "source"),
+        # "Is this fact corrected, and by which?"; and the foreign key's own check needs it (without it, each
+        # removed entry scans the whole table for rows that point at it).
+        Index("ix_record_entry_supersedes_seq", "supersedes_seq"),
     )
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

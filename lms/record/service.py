@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,6 +71,10 @@ def append_fact(
         raise RecordError(f"未知的事实类型：{kind!r}") from error
     if not (len(source) <= SOURCE_MAX and SOURCE_PATTERN.fullmatch(source)):
         raise RecordError(f"来源应写作「表名:编号」（如 exam_attempt:12），不超过 {SOURCE_MAX} 个字符，收到 {source!r}")
+    if not isinstance(occurred_at, datetime):
+        raise RecordError(f"发生时间应是 UTC 时间（datetime），收到 {occurred_at!r}")
+    if payload is not None and not isinstance(payload, Mapping):
+        raise RecordError(f"内容（payload）应是键值对象，收到 {type(payload).__name__}")
     try:
         payload_text = hashing.canonical_json(payload or {})
         hashing.format_time(occurred_at)

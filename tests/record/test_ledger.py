@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -49,7 +49,7 @@ def test_a_correction_supersedes_an_earlier_fact_of_the_same_person(db, person, 
     (original,) = append(person.id)
     correction = service.append_fact(FactKind.EXAM_GRADED, subject_id=person.id, occurred_at=lms.clock.now(),
                                      source="exam_attempt:1", payload={"score": 90}, supersedes=original)
-    assert correction.supersedes_seq == original
+    assert correction.supersedes_seq == original and correction.supersedes.seq == original
     with pytest.raises(service.RecordError, match="属于另一个人"):
         service.append_fact(FactKind.EXAM_GRADED, subject_id=other.id, occurred_at=lms.clock.now(),
                             source="exam_attempt:2", supersedes=original)
@@ -64,6 +64,8 @@ def test_a_correction_supersedes_an_earlier_fact_of_the_same_person(db, person, 
     ({"source": "x:" + "1" * 95}, "表名:编号"),
     ({"payload": {"score": 87.5}}, "浮点数"),
     ({"occurred_at": datetime(2026, 12, 1, tzinfo=UTC)}, "无时区"),
+    ({"occurred_at": date(2026, 12, 1)}, "datetime"),
+    ({"payload": [1, 2]}, "键值对象"),
 ])
 def test_a_fact_given_wrongly_is_refused_and_nothing_is_written(db, person, changes, words):
     arguments = {"kind": FactKind.EXAM_GRADED, "subject_id": person.id, "occurred_at": datetime(2026, 12, 1),

@@ -67,6 +67,7 @@ def upgrade():
         batch_op.create_index('ix_record_entry_subject_id_occurred_at', ['subject_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_record_entry_kind_occurred_at', ['kind', 'occurred_at'], unique=False)
         batch_op.create_index('ix_record_entry_source', ['source'], unique=False)
+        batch_op.create_index('ix_record_entry_supersedes_seq', ['supersedes_seq'], unique=False)
 
     op.create_table('record_checkpoint',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -88,6 +89,7 @@ def downgrade():
     # Dropping the table drops its triggers; the PostgreSQL function goes with it.
     op.drop_table('record_checkpoint')
     with op.batch_alter_table('record_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_record_entry_supersedes_seq')
         batch_op.drop_index('ix_record_entry_source')
         batch_op.drop_index('ix_record_entry_kind_occurred_at')
         batch_op.drop_index('ix_record_entry_subject_id_occurred_at')
