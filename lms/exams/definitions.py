@@ -395,13 +395,9 @@ def _opt(item: dict, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def check_definitions(quizzes_dir: str | Path, banks) -> list[tuple[str, str]]:
-    """(file, message) for every problem of the exam definitions against loaded banks (`lms quizzes check`)."""
-    try:
-        found = load_definitions(quizzes_dir)
-    except DefinitionError as error:
-        return [tuple(problem.split(": ", 1)) if ": " in problem else ("", problem) for problem in error.problems]
-    candidates = [
+def bank_candidates(banks) -> list[Candidate]:
+    """Every question of loaded banks (`question_bank.loader.QuestionBank`) as a draw candidate."""
+    return [
         Candidate(
             ref=q.id,
             bank=bank.name,
@@ -414,6 +410,15 @@ def check_definitions(quizzes_dir: str | Path, banks) -> list[tuple[str, str]]:
         for bank in banks
         for q in bank.questions
     ]
+
+
+def check_definitions(quizzes_dir: str | Path, banks) -> list[tuple[str, str]]:
+    """(file, message) for every problem of the exam definitions against loaded banks (`lms quizzes check`)."""
+    try:
+        found = load_definitions(quizzes_dir)
+    except DefinitionError as error:
+        return [tuple(problem.split(": ", 1)) if ": " in problem else ("", problem) for problem in error.problems]
+    candidates = bank_candidates(banks)
     problems = []
     for definition in found:
         problems += [tuple(problem.split(": ", 1)) for problem in check_draws(definition, candidates)]

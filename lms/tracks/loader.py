@@ -36,7 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from lms.exams.definitions import Candidate, Draw
+from lms.exams.definitions import Draw, bank_candidates
 from lms.question_bank.loader import Located, LocatedList, QuestionBank, parse_yaml
 from lms.question_bank.loader import _YamlProblem as YamlProblem  # the reader's own error (line, message)
 from lms.question_bank.normalise import normalise_for_quote
@@ -742,23 +742,6 @@ def _check_prerequisites(cells: list[Cell], errors: _Errors) -> None:
 
 
 # --- checks against the course and the bank --------------------------------------------------
-
-
-def bank_candidates(banks: list[QuestionBank]) -> list[Candidate]:
-    """Every bank question as a draw candidate (the exam engine's shape)."""
-    return [
-        Candidate(
-            ref=q.id,
-            bank=bank.name,
-            chapter=q.chapter,
-            clause=q.clause,
-            tags=tuple(q.tags),
-            dimension=q.dimension,
-            level=q.level,
-        )
-        for bank in banks
-        for q in bank.questions
-    ]
 
 
 def check_tracks(
