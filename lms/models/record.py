@@ -4,7 +4,7 @@ Write only through `lms.record.service.append_fact`, which numbers, chains
 and hashes each entry. The database itself refuses UPDATE and DELETE on
 `record_entry` (and TRUNCATE on PostgreSQL) with triggers, which
 `create_all` installs through the DDL events at the bottom of this module
-and migration 0011 installs in production; a correction is a new entry that
+and migration 0010 installs in production; a correction is a new entry that
 supersedes the old one.
 """
 
@@ -148,7 +148,7 @@ class RecordCheckpoint(db.Model):
     signature: Mapped[str] = mapped_column(String(64))
 
 
-# Append-only, enforced by the database. The same statements are in migration 0011; tests/record check both.
+# Append-only, enforced by the database. The same statements are in migration 0010; tests/record check both.
 # PostgreSQL: one plpgsql function raising an exception, fired before any row UPDATE or DELETE and before TRUNCATE.
 APPEND_ONLY_POSTGRESQL = (
     "CREATE OR REPLACE FUNCTION record_entry_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ "

@@ -15,13 +15,22 @@ from lms.record import hashing, service
 
 record_cli = AppGroup("record", help="发展激励档案：校验哈希链、生成签名检查点")
 
-_BATCH_OPTION = click.option("--batch-size", default=service.VERIFY_BATCH, show_default=True, type=click.IntRange(1),
-                             help="每次从数据库读取的条数。")
+_BATCH_OPTION = click.option(
+    "--batch-size",
+    default=service.VERIFY_BATCH,
+    show_default=True,
+    type=click.IntRange(1),
+    help="每次从数据库读取的条数。",
+)
 
 
 @record_cli.command("verify")
-@click.option("--against", "checkpoint_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="另行保存的检查点文件：证明今天的日志延续了它。")
+@click.option(
+    "--against",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="另行保存的检查点文件：证明今天的日志延续了它。",
+)
 @_BATCH_OPTION
 def verify_command(checkpoint_file: Path | None, batch_size: int):
     """Walk the whole chain and name the first broken entry (exit code 1); with --against, check a checkpoint too."""
@@ -52,8 +61,11 @@ def verify_command(checkpoint_file: Path | None, batch_size: int):
 
 
 @record_cli.command("checkpoint")
-@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="另外把检查点写入这个文件（标准输出照常打印）。")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="另外把检查点写入这个文件（标准输出照常打印）。",
+)
 @_BATCH_OPTION
 def checkpoint_command(output: Path | None, batch_size: int):
     """Verify the chain, then store and print a signed head (count, hash, time) to keep outside the system."""

@@ -143,8 +143,19 @@ def entry_document(fields: EntryFields) -> dict:
 _dumps_text = _ENCODER.encode
 
 
-def entry_bytes(seq, subject_id, kind, occurred_at: str, recorded_at: str, recorded_by, source, payload: str,
-                supersedes, backfilled, prev_hash: str) -> bytes:
+def entry_bytes(
+    seq,
+    subject_id,
+    kind,
+    occurred_at: str,
+    recorded_at: str,
+    recorded_by,
+    source,
+    payload: str,
+    supersedes,
+    backfilled,
+    prev_hash: str,
+) -> bytes:
     """The canonical bytes of one entry from its stored values, times already written by `format_time`.
 
     This is the fast path `lms record verify` runs a million times: it spells
@@ -170,11 +181,21 @@ def entry_bytes(seq, subject_id, kind, occurred_at: str, recorded_at: str, recor
 
 def entry_hash(fields: EntryFields) -> str:
     """The hex sha256 of an entry's canonical bytes."""
-    return hashlib.sha256(entry_bytes(
-        fields.seq, fields.subject_id, fields.kind, format_time(fields.occurred_at), format_time(fields.recorded_at),
-        fields.recorded_by,
-        fields.source, fields.payload, fields.supersedes, fields.backfilled, fields.prev_hash,
-    )).hexdigest()
+    return hashlib.sha256(
+        entry_bytes(
+            fields.seq,
+            fields.subject_id,
+            fields.kind,
+            format_time(fields.occurred_at),
+            format_time(fields.recorded_at),
+            fields.recorded_by,
+            fields.source,
+            fields.payload,
+            fields.supersedes,
+            fields.backfilled,
+            fields.prev_hash,
+        )
+    ).hexdigest()
 
 
 # Checkpoints: a signed head of the chain, kept outside the system.
@@ -207,8 +228,14 @@ def sign_checkpoint(key: bytes, count: int, head_hash: str, at: datetime) -> dic
     """The checkpoint document for a chain of `count` entries whose last hash is `head_hash`, signed with `key`."""
     stamp, kid = format_time(at), key_id(key)
     signature = hmac.new(key, _signed_text(count, head_hash, stamp, kid), hashlib.sha256).hexdigest()
-    return {"format": CHECKPOINT_FORMAT, "count": count, "hash": head_hash, "at": stamp, "key_id": kid,
-            "signature": signature}
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "count": count,
+        "hash": head_hash,
+        "at": stamp,
+        "key_id": kid,
+        "signature": signature,
+    }
 
 
 def read_checkpoint(text: str, key: bytes) -> dict:
@@ -236,8 +263,9 @@ def read_checkpoint(text: str, key: bytes) -> dict:
             f"检查点由另一把密钥签名（key_id {document['key_id']}，本系统为 {key_id(key)}）："
             "SECRET_KEY 已更换，或文件不是本系统生成的"
         )
-    expected = hmac.new(key, _signed_text(count, head_hash, document["at"], document["key_id"]),
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        key, _signed_text(count, head_hash, document["at"], document["key_id"]), hashlib.sha256
+    ).hexdigest()
     if not hmac.compare_digest(expected, document["signature"]):
         raise CheckpointError("检查点签名无效：文件内容被改动过")
     return document

@@ -84,9 +84,7 @@ def append_fact(
     supersedes_seq = _superseded_seq(session, supersedes, subject_id)
 
     _take_append_turn(session)
-    head = session.execute(
-        select(RecordEntry.seq, RecordEntry.hash).order_by(RecordEntry.seq.desc()).limit(1)
-    ).first()
+    head = session.execute(select(RecordEntry.seq, RecordEntry.hash).order_by(RecordEntry.seq.desc()).limit(1)).first()
     fields = hashing.EntryFields(
         seq=head.seq + 1 if head else 1,
         subject_id=subject_id,
@@ -101,10 +99,18 @@ def append_fact(
         prev_hash=head.hash if head else hashing.GENESIS,
     )
     entry = RecordEntry(
-        seq=fields.seq, subject_id=fields.subject_id, kind=fields.kind, occurred_at=fields.occurred_at,
-        recorded_at=fields.recorded_at, recorded_by_id=fields.recorded_by, source=fields.source,
-        payload=fields.payload, supersedes_seq=fields.supersedes, backfilled=fields.backfilled,
-        prev_hash=fields.prev_hash, hash=hashing.entry_hash(fields),
+        seq=fields.seq,
+        subject_id=fields.subject_id,
+        kind=fields.kind,
+        occurred_at=fields.occurred_at,
+        recorded_at=fields.recorded_at,
+        recorded_by_id=fields.recorded_by,
+        source=fields.source,
+        payload=fields.payload,
+        supersedes_seq=fields.supersedes,
+        backfilled=fields.backfilled,
+        prev_hash=fields.prev_hash,
+        hash=hashing.entry_hash(fields),
     )
     session.add(entry)
     session.flush()
@@ -165,9 +171,17 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
     connection = db.session.connection()  # Core rows: the ORM's result machinery cost a third of the walk
     dialect = connection.dialect.name
     columns = (
-        RecordEntry.seq, RecordEntry.subject_id, RecordEntry.kind, _time_text(RecordEntry.occurred_at, dialect),
-        _time_text(RecordEntry.recorded_at, dialect), RecordEntry.recorded_by_id, RecordEntry.source,
-        RecordEntry.payload, RecordEntry.supersedes_seq, RecordEntry.backfilled, RecordEntry.prev_hash,
+        RecordEntry.seq,
+        RecordEntry.subject_id,
+        RecordEntry.kind,
+        _time_text(RecordEntry.occurred_at, dialect),
+        _time_text(RecordEntry.recorded_at, dialect),
+        RecordEntry.recorded_by_id,
+        RecordEntry.source,
+        RecordEntry.payload,
+        RecordEntry.supersedes_seq,
+        RecordEntry.backfilled,
+        RecordEntry.prev_hash,
         RecordEntry.hash,
     )
     # Keyset pages: each query starts from an index seek, however far the walk has come.
@@ -177,19 +191,45 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
     remembered = hashing.GENESIS if remember_seq == 0 else None
     while True:
         rows = connection.execute(stmt, {"after": expected - 1}).all()
-        for (seq, subject_id, kind, occurred_at, recorded_at, recorded_by, source, payload, supersedes, backfilled,
-             prev_hash, stored_hash) in rows:
+        for (
+            seq,
+            subject_id,
+            kind,
+            occurred_at,
+            recorded_at,
+            recorded_by,
+            source,
+            payload,
+            supersedes,
+            backfilled,
+            prev_hash,
+            stored_hash,
+        ) in rows:
             problem = None
             if seq != expected:
                 missing = str(expected) if seq == expected + 1 else f"{expected}–{seq - 1}"
                 problem = f"序号不连续：应为 {expected}，第 {missing} 条不见了（被删除）"
             elif prev_hash != prev:
-                problem = (f"prev_hash 与第 {seq - 1} 条的哈希不符：第 {seq - 1} 条连同哈希被改写过，"
-                           "或本条的 prev_hash 被改动")
+                problem = (
+                    f"prev_hash 与第 {seq - 1} 条的哈希不符：第 {seq - 1} 条连同哈希被改写过，或本条的 prev_hash 被改动"
+                )
             else:
                 try:
-                    computed = sha256(entry_bytes(seq, subject_id, kind, occurred_at, recorded_at, recorded_by,
-                                                  source, payload, supersedes, backfilled, prev_hash)).hexdigest()
+                    computed = sha256(
+                        entry_bytes(
+                            seq,
+                            subject_id,
+                            kind,
+                            occurred_at,
+                            recorded_at,
+                            recorded_by,
+                            source,
+                            payload,
+                            supersedes,
+                            backfilled,
+                            prev_hash,
+                        )
+                    ).hexdigest()
                 except hashing.NotCanonical as error:
                     computed = str(error)
                 if computed != stored_hash:
@@ -229,8 +269,11 @@ def take_checkpoint(report: ChainReport, secret: str | bytes) -> tuple[RecordChe
     at = clock.now()
     document = hashing.sign_checkpoint(hashing.checkpoint_key(secret), report.count, report.head_hash, at)
     row = RecordCheckpoint(
-        at=at, entry_count=report.count,
-        head_hash=report.head_hash, key_id=document["key_id"], signature=document["signature"],
+        at=at,
+        entry_count=report.count,
+        head_hash=report.head_hash,
+        key_id=document["key_id"],
+        signature=document["signature"],
     )
     db.session.add(row)
     db.session.flush()

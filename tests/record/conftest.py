@@ -46,10 +46,13 @@ def append(app):
             for _ in range(n):
                 number = next(numbers)
                 entry = service.append_fact(
-                    kind, subject_id=subject_id, occurred_at=fields.get("occurred_at", clock.now()),
+                    kind,
+                    subject_id=subject_id,
+                    occurred_at=fields.get("occurred_at", clock.now()),
                     source=fields.get("source", f"exam_attempt:{number}"),
                     payload=fields.get("payload", {"score": number, "passed": True, "attempt": 1}),
-                    recorded_by_id=fields.get("recorded_by_id"), supersedes=fields.get("supersedes"),
+                    recorded_by_id=fields.get("recorded_by_id"),
+                    supersedes=fields.get("supersedes"),
                 )
                 seqs.append(entry.seq)
             _db.session.commit()

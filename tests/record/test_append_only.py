@@ -62,8 +62,12 @@ def migrated_app(tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        app = create_app({"TESTING": True,
-                          "SQLALCHEMY_DATABASE_URI": server.set(database=name).render_as_string(hide_password=False)})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": server.set(database=name).render_as_string(hide_password=False),
+            }
+        )
         with app.app_context():
             upgrade()
         yield app

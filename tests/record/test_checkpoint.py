@@ -67,8 +67,7 @@ def test_a_truncated_log_fails_against_the_checkpoint(runner, person, append, ch
     assert "日志被截短：检查点记录了 3 条，现在只有 2 条" in result.output
 
 
-def test_a_log_rewritten_and_rechained_fails_against_the_checkpoint(app, runner, person, append, checkpoint,
-                                                                    tamper):
+def test_a_log_rewritten_and_rechained_fails_against_the_checkpoint(app, runner, person, append, checkpoint, tamper):
     append(person.id, n=3)
     path, _ = checkpoint()
     with app.app_context():
@@ -77,13 +76,26 @@ def test_a_log_rewritten_and_rechained_fails_against_the_checkpoint(app, runner,
     prev = hashing.GENESIS
     for entry in entries:  # every hash recomputed: the chain is whole again, only different
         fields = hashing.EntryFields(
-            seq=entry.seq, subject_id=entry.subject_id, kind=entry.kind, occurred_at=entry.occurred_at,
-            recorded_at=entry.recorded_at, recorded_by=None, source=entry.source,
-            payload='{"score":100}' if entry.seq == 2 else entry.payload, supersedes=None, backfilled=False,
-            prev_hash=prev)
+            seq=entry.seq,
+            subject_id=entry.subject_id,
+            kind=entry.kind,
+            occurred_at=entry.occurred_at,
+            recorded_at=entry.recorded_at,
+            recorded_by=None,
+            source=entry.source,
+            payload='{"score":100}' if entry.seq == 2 else entry.payload,
+            supersedes=None,
+            backfilled=False,
+            prev_hash=prev,
+        )
         prev = hashing.entry_hash(fields)
-        tamper("UPDATE record_entry SET payload = :payload, prev_hash = :prev, hash = :hash WHERE seq = :seq",
-               payload=fields.payload, prev=fields.prev_hash, hash=prev, seq=entry.seq)
+        tamper(
+            "UPDATE record_entry SET payload = :payload, prev_hash = :prev, hash = :hash WHERE seq = :seq",
+            payload=fields.payload,
+            prev=fields.prev_hash,
+            hash=prev,
+            seq=entry.seq,
+        )
     assert runner.invoke(args=["record", "verify"]).exit_code == 0
     result = _against(runner, path)
     assert result.exit_code == 1
@@ -98,9 +110,14 @@ def test_an_edited_log_is_named_against_the_checkpoint_too(runner, person, appen
     assert result.exit_code == 1 and "第 1 条（seq=1，id=1）：内容与哈希不符" in result.output
 
 
-@pytest.mark.parametrize("change, words", [
-    ({"count": 2}, "签名无效"), ({"hash": "0" * 63 + "1"}, "签名无效"), ({"key_id": "0" * 16}, "另一把密钥"),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"count": 2}, "签名无效"),
+        ({"hash": "0" * 63 + "1"}, "签名无效"),
+        ({"key_id": "0" * 16}, "另一把密钥"),
+    ],
+)
 def test_a_tampered_checkpoint_file_fails(runner, person, append, checkpoint, change, words):
     append(person.id, n=3)
     path, document = checkpoint()

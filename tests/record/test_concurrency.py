@@ -21,8 +21,13 @@ def shared_app(request, tmp_path):
     if EXTERNAL_DB:
         yield request.getfixturevalue("app")
         return
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/ledger.sqlite3",
-                      "SECRET_KEY": "test-secret"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/ledger.sqlite3",
+            "SECRET_KEY": "test-secret",
+        }
+    )
     with app.app_context():
         _db.create_all()
     yield app
@@ -43,8 +48,12 @@ def test_concurrent_appends_never_fork_the_chain(shared_app):
             start.wait()
             for index in range(EACH):
                 try:
-                    service.append_fact(FactKind.SHARING_ATTENDED, subject_id=person_id, occurred_at=clock.now(),
-                                        source=f"sharing_session:{number * 1000 + index}")
+                    service.append_fact(
+                        FactKind.SHARING_ATTENDED,
+                        subject_id=person_id,
+                        occurred_at=clock.now(),
+                        source=f"sharing_session:{number * 1000 + index}",
+                    )
                     _db.session.commit()
                 except Exception as error:  # noqa: BLE001 (every failure counts, whatever it is)
                     _db.session.rollback()
