@@ -191,20 +191,10 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
     remembered = hashing.GENESIS if remember_seq == 0 else None
     while True:
         rows = connection.execute(stmt, {"after": expected - 1}).all()
-        for (
-            seq,
-            subject_id,
-            kind,
-            occurred_at,
-            recorded_at,
-            recorded_by,
-            source,
-            payload,
-            supersedes,
-            backfilled,
-            prev_hash,
-            stored_hash,
-        ) in rows:
+        for row in rows:
+            # The columns are selected in entry_bytes' order, with the stored hash last.
+            *fields, stored_hash = row
+            seq, prev_hash = fields[0], fields[-1]
             problem = None
             if seq != expected:
                 missing = str(expected) if seq == expected + 1 else f"{expected}–{seq - 1}"
@@ -215,21 +205,7 @@ def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = N
                 )
             else:
                 try:
-                    computed = sha256(
-                        entry_bytes(
-                            seq,
-                            subject_id,
-                            kind,
-                            occurred_at,
-                            recorded_at,
-                            recorded_by,
-                            source,
-                            payload,
-                            supersedes,
-                            backfilled,
-                            prev_hash,
-                        )
-                    ).hexdigest()
+                    computed = sha256(entry_bytes(*fields)).hexdigest()
                 except hashing.NotCanonical as error:
                     computed = str(error)
                 if computed != stored_hash:
