@@ -6,12 +6,12 @@ figures for these and every other family tried. The bound asserted here is CPU t
 for a loaded test machine; the best of three runs is taken.
 """
 
-import time
-
 import pytest
 
 from lms.cases.service import PART_MAX
 from lms.markdown import MAX_NESTING, MAX_USER_LINES, render_markdown, render_user_markdown
+
+from .measure_markdown import cpu_seconds, fill
 
 # CPU seconds one render may take here. The design bound is 0.1 s (measured worst within the
 # 200-line limit: 58-85 ms on a shared, loaded 2-core machine); the assertion leaves room for
@@ -19,41 +19,28 @@ from lms.markdown import MAX_NESTING, MAX_USER_LINES, render_markdown, render_us
 BOUND = 0.25
 
 
-def _fill(unit: str, tail: str = "") -> str:
-    return (unit * (PART_MAX // len(unit) + 1))[: PART_MAX - len(tail)] + tail
-
-
 # The families that cost more than the bound before lms.markdown bounded them (from 0.3 s to
 # 7.8 s, or a stack overflow); measure_markdown.py times these and every other family we tried.
 FAMILIES = {
-    "[": _fill("["),
-    "![": _fill("!["),
-    "[ per line": _fill("[\n"),
-    "[a](": _fill("[a]("),
-    "[x][": _fill("[x]["),
+    "[": fill("["),
+    "![": fill("!["),
+    "[ per line": fill("[\n"),
+    "[a](": fill("[a]("),
+    "[x][": fill("[x]["),
     "nested brackets": "[" * (PART_MAX // 2) + "]" * (PART_MAX // 2),
-    "*[": _fill("*["),
-    "_[": _fill("_["),
-    "1. ": _fill("1. "),
-    "<a ": _fill("<a "),
-    "setext headings": _fill("a\n=\n"),
+    "*[": fill("*["),
+    "_[": fill("_["),
+    "1. ": fill("1. "),
+    "<a ": fill("<a "),
+    "setext headings": fill("a\n=\n"),
 }
-
-
-def _cpu_seconds(text: str) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        render_user_markdown(text)
-        best = min(best, time.process_time() - start)
-    return best
 
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_a_pathological_part_renders_within_the_bound(name):
     text = FAMILIES[name]
     assert len(text) <= PART_MAX
-    assert _cpu_seconds(text) < BOUND
+    assert cpu_seconds(text) < BOUND
 
 
 def test_nesting_beyond_the_limit_is_text_and_never_a_stack_overflow():
