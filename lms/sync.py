@@ -67,6 +67,18 @@ class Upsert(Generic[Row, Item]):
     keep: Callable[[Row, Item], None] | None = None
 
 
+def retired_at_marks(now) -> dict:
+    """The retire / is_retired / restore callbacks for rows that mark retirement in `retired_at`.
+
+    Every synced table does (lessons, banks, questions, exams): `Upsert(..., **retired_at_marks(now))`.
+    """
+    return {
+        "retire": lambda row: setattr(row, "retired_at", now),
+        "is_retired": lambda row: row.retired_at is not None,
+        "restore": lambda row: setattr(row, "retired_at", None),
+    }
+
+
 def upsert_and_retire(
     existing: Mapping[str, Row],
     incoming: Iterable[tuple[str, Item]],

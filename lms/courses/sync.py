@@ -8,7 +8,7 @@ from lms import clock
 from lms.courses import loader
 from lms.extensions import db
 from lms.models import Lesson
-from lms.sync import SyncReport, Upsert, upsert_and_retire
+from lms.sync import SyncReport, Upsert, retired_at_marks, upsert_and_retire
 
 
 def lesson_row_values(lesson: loader.Lesson, chapter_title: str) -> dict:
@@ -46,9 +46,7 @@ def sync_lessons(rows: list[tuple[str, dict]], dry_run: bool = False) -> SyncRep
         unchanged=lambda row, values: row.source_hash == values["source_hash"] and row.position == values["position"],
         create=lambda clause_id, values: db.session.add(Lesson(clause_id=clause_id, **values)),
         update=_write_lesson,
-        retire=lambda row: setattr(row, "retired_at", clock.now()),
-        is_retired=lambda row: row.retired,
-        restore=lambda row: setattr(row, "retired_at", None),
+        **retired_at_marks(clock.now()),
     )
     report = upsert_and_retire(existing, rows, how, SyncReport(noun="课"), dry_run)
     db.session.flush()

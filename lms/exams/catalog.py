@@ -18,7 +18,7 @@ from lms.exams.definitions import ExamDefinition
 from lms.exams.results import best_of
 from lms.extensions import db
 from lms.models import AttemptResult, AttemptStatus, Exam, ExamAttempt, User
-from lms.sync import SyncReport, Upsert, upsert_and_retire
+from lms.sync import SyncReport, Upsert, retired_at_marks, upsert_and_retire
 
 _FIELDS = (
     "title",
@@ -59,9 +59,7 @@ def sync_exams(definitions: list[ExamDefinition]) -> SyncReport:
         unchanged=lambda exam, definition: exam.definition_hash == definition.definition_hash,
         create=create,
         update=write,
-        retire=lambda exam: setattr(exam, "retired_at", now),
-        is_retired=lambda exam: exam.retired_at is not None,
-        restore=lambda exam: setattr(exam, "retired_at", None),
+        **retired_at_marks(now),
     )
     report = upsert_and_retire(existing, ((d.key, d) for d in definitions), how, SyncReport(noun="场考试"))
     db.session.flush()

@@ -18,7 +18,7 @@ from lms.extensions import db
 from lms.models import Question, QuestionBank, QuestionChoice
 from lms.question_bank import loader
 from lms.question_bank.normalise import normalise_for_quote
-from lms.sync import SyncReport, Upsert, upsert_and_retire
+from lms.sync import SyncReport, Upsert, retired_at_marks, upsert_and_retire
 
 
 @dataclass
@@ -88,9 +88,7 @@ def sync_banks(banks: list[loader.QuestionBank], clause_texts: Mapping[str, str]
         unchanged=lambda row, item: row.content_hash == item[0].content_hash,
         create=create,
         update=write,
-        retire=lambda row: setattr(row, "retired_at", now),
-        is_retired=lambda row: row.retired_at is not None,
-        restore=lambda row: setattr(row, "retired_at", None),
+        **retired_at_marks(now),
         keep=keep,
     )
     upsert_and_retire(existing, incoming, how, report)
@@ -119,9 +117,7 @@ def _sync_bank_rows(banks: list[loader.QuestionBank], now, report: BankSyncRepor
         unchanged=lambda row, bank: row.content_hash == bank.content_hash,
         create=create,
         update=write,
-        retire=lambda row: setattr(row, "retired_at", now),
-        is_retired=lambda row: row.retired_at is not None,
-        restore=lambda row: setattr(row, "retired_at", None),
+        **retired_at_marks(now),
     )
     fate = upsert_and_retire(existing, ((bank.name, bank) for bank in banks), how, SyncReport(noun="个题库"))
     for state in ("created", "updated", "unchanged", "retired"):
