@@ -21,11 +21,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from lms import question_types
+from lms.question_types.values import HUNDRED, ONE, ZERO
 from lms.question_types.values import parse_number as parse_number  # re-exported: exams parse typed numbers
 
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
-ONE = Decimal(1)
 CENT = Decimal("0.01")
 
 

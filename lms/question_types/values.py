@@ -21,7 +21,7 @@ WEIGHT_QUANTUM = Decimal("0.00001")
 
 @dataclass(frozen=True)
 class Choice:
-    """An option of a choice question. `key` (a, b, c …) is its position, stable within the question."""
+    """An option of a choice question. `key` (a, b, c …) is stable within the question, wherever it moves."""
 
     key: str
     text: str
