@@ -10,7 +10,7 @@ from lms.cases import search, service
 from lms.cases.forms import CaseForm, CommentForm, RatingForm, SearchForm, SessionForm
 from lms.cases.service import AUTHOR_ROLES, REVIEWER_ROLES, CaseError
 from lms.extensions import db, limiter
-from lms.forms import options
+from lms.forms import options, show_error
 from lms.markdown import render_user_markdown
 from lms.models import User
 from lms.models.cases import (
@@ -48,14 +48,6 @@ def get_case_or_404(case_id: int, viewer: User) -> CaseReview:
     return case
 
 
-def _add_error(form, error: CaseError) -> None:
-    """Put a domain error on its form field, or flash it when it has none."""
-    if error.field and error.field in form:
-        form[error.field].errors = [*form[error.field].errors, str(error)]
-    else:
-        flash(str(error), "error")
-
-
 # --- finding and reading ---
 
 
@@ -79,7 +71,7 @@ def list_cases():
         try:
             result = service.search_cases(filters, request.args.get("page", 1, type=int), PER_PAGE)
         except CaseError as error:
-            _add_error(form, error)
+            show_error(form, error)
     return render_template("cases/list.html", form=form, result=result)
 
 
@@ -164,7 +156,7 @@ def _save(form: CaseForm, case: CaseReview | None) -> CaseReview | None:
             service.submit_case(case, current_user)
     except CaseError as error:
         db.session.rollback()
-        _add_error(form, error)
+        show_error(form, error)
         return None
     db.session.commit()
     flash("已提交审核。" if form.submit_review.data else "草稿已保存。", "success")
@@ -385,7 +377,7 @@ def _save_session(form: SessionForm, session: SharingSession | None) -> SharingS
         saved = service.save_session(data, current_user, session)
     except CaseError as error:
         db.session.rollback()
-        _add_error(form, error)
+        show_error(form, error)
         return None
     db.session.commit()
     flash("分享会已保存。", "success")
