@@ -14,7 +14,7 @@ import re
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete
+from sqlalchemy import delete, text
 
 from lms import create_app
 from lms.database import database_uri
@@ -74,10 +74,17 @@ def app():
     with app.app_context():
         _db.session.remove()
         if EXTERNAL_DB:
-            for table in reversed(_db.metadata.sorted_tables):
-                _db.session.execute(delete(table))
-            _db.session.commit()
+            _empty_tables()
         _db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    """Empty every table of the shared PostgreSQL schema, the append-only ledger with its triggers disabled."""
+    with _db.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE record_entry DISABLE TRIGGER USER"))
+        for table in reversed(_db.metadata.sorted_tables):
+            connection.execute(delete(table))
+        connection.execute(text("ALTER TABLE record_entry ENABLE TRIGGER USER"))
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
-"""Fixtures for the ledger: facts appended and committed, tampering past the triggers, and cleanup on PostgreSQL.
+"""Fixtures for the ledger: facts appended and committed, and tampering past the triggers.
 
-On PostgreSQL the suite's app fixture empties every table with DELETE after
-each test, which the ledger's trigger refuses once it holds rows; the
-autouse fixture below empties the ledger first, with its triggers disabled.
+(On PostgreSQL the suite's app fixture empties the ledger with its triggers disabled: tests/conftest.py.)
 """
 
 from __future__ import annotations
@@ -16,23 +14,6 @@ from lms import clock
 from lms.extensions import db as _db
 from lms.models import FactKind
 from lms.record import service
-from tests.conftest import EXTERNAL_DB
-
-
-@pytest.fixture(autouse=True)
-def _empty_ledger_after(request):
-    if not EXTERNAL_DB or not {"app", "shared_app"} & set(request.fixturenames):
-        yield  # in-memory SQLite: the database goes with the test; pure tests have none
-        return
-    app = request.getfixturevalue("app")
-    yield
-    with app.app_context():
-        _db.session.remove()
-        with _db.engine.begin() as connection:
-            connection.execute(text("ALTER TABLE record_entry DISABLE TRIGGER USER"))
-            connection.execute(text("DELETE FROM record_checkpoint"))
-            connection.execute(text("DELETE FROM record_entry"))
-            connection.execute(text("ALTER TABLE record_entry ENABLE TRIGGER USER"))
 
 
 @pytest.fixture
