@@ -20,6 +20,20 @@ from lms.models.exams import (  # noqa: F401,E402
     FinishReason,
 )
 from lms.models.onboarding import OnboardingReminder  # noqa: F401,E402
+from lms.models.performance import (  # noqa: F401,E402
+    AWARD_KIND_LABELS,
+    SUGGESTION_STATUS_LABELS,
+    Award,
+    AwardKind,
+    GradeAppeal,
+    GradeAppealOutcome,
+    GradeImport,
+    ImprovementPlan,
+    PerformanceGrade,
+    PerformanceReview,
+    Suggestion,
+    SuggestionStatus,
+)
 from lms.models.question_bank import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
 from lms.models.record import FACT_KIND_LABELS, FactKind, RecordCheckpoint, RecordEntry  # noqa: F401,E402
 from lms.models.users import (  # noqa: F401
