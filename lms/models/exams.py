@@ -66,13 +66,26 @@ class AppealOutcome(StrEnum):
     ACCEPT = "accept"
 
 
+class ExamKind(StrEnum):
+    """What an exam row is: a quarterly exam from quizzes/exams/, or a skill track's level quiz (lms.tracks)."""
+
+    QUARTERLY = "quarterly"
+    LEVEL_QUIZ = "level_quiz"
+
+
 class Exam(db.Model):
-    """A quarterly exam as defined in quizzes/exams/<key>.yaml (window, limits, blueprint, policy)."""
+    """A quarterly exam as defined in quizzes/exams/<key>.yaml (window, limits, blueprint, policy).
+
+    `kind` "level_quiz" marks a skill cell's quiz, synced from content/tracks.yaml:
+    always open, retaken by rounds (lms.tracks.service). Quarterly lists, tallies
+    shown to HR, analysis and remediation leave those out.
+    """
 
     __tablename__ = "exam"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default=ExamKind.QUARTERLY.value, server_default="quarterly")
     title: Mapped[str] = mapped_column(String(200))
     quarter: Mapped[str] = mapped_column(String(16))
     opens_at: Mapped[datetime] = mapped_column(DateTime)  # naive UTC
