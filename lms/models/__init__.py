@@ -15,6 +15,7 @@ from lms.models.exams import (  # noqa: F401,E402
     ExamAttempt,
     ExamItemCell,
     ExamItemTally,
+    ExamKind,
     ExamOptionTally,
     ExamScoreCell,
     FinishReason,
@@ -36,6 +37,14 @@ from lms.models.performance import (  # noqa: F401,E402
 )
 from lms.models.question_bank import Question, QuestionBank, QuestionChoice  # noqa: F401,E402
 from lms.models.record import FACT_KIND_LABELS, FactKind, RecordCheckpoint, RecordEntry  # noqa: F401,E402
+from lms.models.tracks import (  # noqa: F401,E402
+    RequestStatus,
+    SkillAssessment,
+    SkillAssessmentRequest,
+    SkillCell,
+    SkillLevelAward,
+    SkillLevelRevocation,
+)
 from lms.models.users import (  # noqa: F401
     ROLE_LABELS,
     ROLES,
