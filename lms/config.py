@@ -74,3 +74,16 @@ class DefaultConfig:
     # `content/` and `quizzes/` folders beside the package.
     CONTENT_DIR = ""
     QUIZZES_DIR = ""
+
+    # Backups (`lms backup create`, and the daily job): the folder (empty means
+    # instance/backups), how many to keep, and the age `lms doctor` calls too old.
+    BACKUP_DIR = ""
+    BACKUP_KEEP = 14
+    BACKUP_MAX_AGE_HOURS = 26
+    # Signed ledger checkpoints written by the daily job (empty means instance/checkpoints).
+    CHECKPOINT_DIR = ""
+    # Scheduled jobs (`lms jobs run-due`): overrides per job, "every 5m", "daily 02:00"
+    # (company-local time) or "off", e.g. LMS_JOB_SCHEDULES='{"backup": "daily 03:30"}'.
+    JOB_SCHEDULES: dict = {}
+    # `lms doctor` warns when the instance folder's disk has less free space than this.
+    DOCTOR_MIN_FREE_MB = 1024
