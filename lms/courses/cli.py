@@ -20,6 +20,7 @@ from lms.guidebuild.check import check_content
 from lms.guidebuild.errors import GuideError
 from lms.onboarding.program import PROGRAM_FILE, ProgramError, check_program, load_program
 from lms.tracks.check import check_tracks_file
+from lms.tracks.sync import sync_tracks
 
 content_cli = AppGroup("content", help="课程内容：构建与校验")
 
@@ -114,9 +115,18 @@ def sync_content(directory: Path, dry_run: bool = False) -> str:
         course = load_course(directory)
     except CourseError as error:
         raise click.ClickException("课程内容无法加载：\n" + "\n".join(error.problems)) from None
+    # The skill tracks are checked before anything is written: a broken tracks.yaml syncs nothing.
+    tracks = check_tracks_file(directory, current_app.config.get("QUIZZES_DIR") or None)
+    if tracks and tracks.problems:
+        raise click.ClickException(
+            f"技能路径校验未通过（{len(tracks.problems)} 处错误），未同步任何内容：\n" + "\n".join(tracks.problems)
+        )
     report = sync_course(course, dry_run=dry_run)
+    lines = [report.summary]
+    if tracks:
+        lines.append("技能路径：" + sync_tracks(tracks.tracks, dry_run=dry_run).summary)
     if dry_run:
         db.session.rollback()
-        return "课程同步预览（未写入）：" + report.summary
+        return "课程同步预览（未写入）：" + "；".join(lines)
     db.session.commit()
-    return "课程已同步：" + report.summary
+    return "课程已同步：" + "；".join(lines)
