@@ -17,7 +17,7 @@ from lms.exams.attempts import is_eligible
 from lms.exams.definitions import ExamDefinition
 from lms.exams.results import best_of
 from lms.extensions import db
-from lms.models import AttemptResult, AttemptStatus, Exam, ExamAttempt, User
+from lms.models import AttemptResult, AttemptStatus, Exam, ExamAttempt, ExamKind, User
 from lms.sync import SyncReport, Upsert, retired_at_marks, upsert_and_retire
 
 _FIELDS = (
@@ -38,8 +38,11 @@ _FIELDS = (
 
 
 def sync_exams(definitions: list[ExamDefinition]) -> SyncReport:
-    """Upsert `definitions` by key; retire exams no longer defined. Papers already drawn stay as they are."""
-    existing = {exam.key: exam for exam in db.session.scalars(select(Exam))}
+    """Upsert `definitions` by key; retire exams no longer defined. Papers already drawn stay as they are.
+
+    Only quarterly exams: the skill tracks' level quizzes are synced from content/tracks.yaml (lms.tracks.sync).
+    """
+    existing = {exam.key: exam for exam in db.session.scalars(select(Exam).where(Exam.kind == ExamKind.QUARTERLY))}
     now = clock.now()
 
     def create(key: str, definition: ExamDefinition) -> None:
@@ -92,7 +95,7 @@ class ExamCard:
         )
 
 
-_LISTED = select(Exam).where(Exam.retired_at.is_(None)).order_by(Exam.opens_at.desc())
+_LISTED = select(Exam).where(Exam.retired_at.is_(None), Exam.kind == ExamKind.QUARTERLY).order_by(Exam.opens_at.desc())
 
 
 def exams_for(user: User, now: datetime) -> list[ExamCard]:

@@ -17,7 +17,7 @@ from lms.exams.errors import AppealError
 from lms.exams.forms import DecisionForm, RosterFilterForm
 from lms.extensions import db
 from lms.forms import options, show_error
-from lms.models import Appeal, Exam
+from lms.models import Appeal, Exam, ExamKind
 from lms.question_types import QUESTION_TYPES
 
 bp = Blueprint("exam_admin", __name__, url_prefix="/exams/manage")
@@ -35,7 +35,8 @@ def _exam_or_404(key: str) -> Exam:
 @roles_required(*MANAGERS)
 def list_exams():
     """Every exam, newest first, with links to its roster and analysis."""
-    exams = db.session.scalars(select(Exam).order_by(Exam.opens_at.desc())).all()
+    # Quarterly exams only: level quizzes are the skill tracks' (lms.tracks), always open and retaken by rounds.
+    exams = db.session.scalars(select(Exam).where(Exam.kind == ExamKind.QUARTERLY).order_by(Exam.opens_at.desc())).all()
     return render_template(
         "exams/manage_list.html",
         exams=exams,

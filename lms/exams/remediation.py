@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lms.exams.results import best_result
 from lms.extensions import db
-from lms.models import AttemptResult, Exam, Lesson, LessonProgress, Question, User
+from lms.models import AttemptResult, Exam, ExamKind, Lesson, LessonProgress, Question, User
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,8 @@ def dashboard_todo(user: User) -> list[tuple[Exam, list[RemediationItem]]]:
         select(AttemptResult.exam_id).where(AttemptResult.user_id == user.id).distinct()
     ).all()
     todo = []
-    for exam in db.session.scalars(select(Exam).where(Exam.id.in_(exam_ids or [0])).order_by(Exam.closes_at.desc())):
+    quarterly = select(Exam).where(Exam.id.in_(exam_ids or [0]), Exam.kind == ExamKind.QUARTERLY)
+    for exam in db.session.scalars(quarterly.order_by(Exam.closes_at.desc())):
         items = [item for item in plan_for(exam, user) if not item.done]
         if items:
             todo.append((exam, items))
