@@ -1,0 +1,97 @@
+"""The team skill matrix (managers, mentors, HR) and HR's coverage by team, with their CSV exports.
+
+Who appears is the one rule of lms.access (`followed_by`): a manager's people,
+a mentor's mentees, everyone for HR. A rep has no matrix: 403.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from lms.access import STAFF_ADMIN_ROLES, roles_required
+from lms.csv_export import csv_response
+from lms.forms import options
+from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
+from lms.tracks import team
+from lms.tracks.team_forms import MatrixFilterForm
+
+bp = Blueprint("skills_team", __name__, url_prefix="/skills/team")
+
+FOLLOWER_ROLES = ("mentor", "manager", *STAFF_ADMIN_ROLES)
+MATRIX_PER_PAGE = 50
+COVERAGE_PER_PAGE = 20
+# The person's evidence page (lms.tracks, helper A's views) that every cell drills down to.
+EVIDENCE_ENDPOINT = "tracks.person_evidence"
+
+
+def _filters() -> tuple[MatrixFilterForm, team.MatrixFilter]:
+    """The filter form as submitted, and the filter it stands for (fields with an error are left out)."""
+    form = MatrixFilterForm(request.args)
+    form.team.choices = options([("", "全部团队")] + [(name, name) for name in team.team_options(current_user)])
+    form.validate()
+    value = {name: (form[name].data or "") if not form[name].errors else "" for name in ("team", "dimension", "level")}
+    return form, team.MatrixFilter(**value)
+
+
+@bp.get("/")
+@roles_required(*FOLLOWER_ROLES)
+def matrix():
+    """People × dimensions: the highest level each holds, counts per level, filters, a page at a time."""
+    form, filters = _filters()
+    per_page = current_app.config.get("SKILL_MATRIX_PER_PAGE", MATRIX_PER_PAGE)
+    pagination, rows = team.matrix_page(current_user, filters, request.args.get("page", 1, type=int), per_page)
+    counts = team.level_counts(current_user, filters, pagination.total or 0)
+    return render_template(
+        "tracks/team_matrix.html",
+        form=form,
+        filters=filters,
+        page=pagination,
+        rows=rows,
+        counts=counts,
+        dimensions=SKILL_DIMENSIONS,
+        levels=team.LEVEL_FILTERS,
+        evidence_endpoint=EVIDENCE_ENDPOINT,
+        is_hr=current_user.has_role(*STAFF_ADMIN_ROLES),
+    )
+
+
+@bp.get("/matrix.csv")
+@roles_required(*FOLLOWER_ROLES)
+def matrix_csv():
+    """The whole filtered matrix as a spreadsheet (the one CSV helper: BOM for Excel, no formulas)."""
+    _, filters = _filters()
+    rows = team.all_rows(current_user, filters)
+    return csv_response("skill-matrix.csv", team.MATRIX_CSV_HEADER, team.matrix_csv_rows(rows))
+
+
+def _coverage(team_name: str) -> list[team.TeamCoverage]:
+    known = team_name in team.team_options(current_user)
+    return team.coverage_by_team(current_user, team_name if known else "")
+
+
+@bp.get("/coverage")
+@roles_required(*STAFF_ADMIN_ROLES)
+def coverage():
+    """HR: per team and dimension, how many reached 初级, 进阶 and 高级 (or above), and their share."""
+    teams = _coverage(request.args.get("team", ""))
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(teams) // COVERAGE_PER_PAGE))
+    shown = teams[(page - 1) * COVERAGE_PER_PAGE : page * COVERAGE_PER_PAGE]
+    return render_template(
+        "tracks/team_coverage.html",
+        teams=shown,
+        team_count=len(teams),
+        page=page,
+        pages=pages,
+        dimensions=SKILL_DIMENSIONS,
+        levels=SKILL_LEVELS,
+    )
+
+
+@bp.get("/coverage.csv")
+@roles_required(*STAFF_ADMIN_ROLES)
+def coverage_csv():
+    """Coverage by team as a spreadsheet: one row per team and dimension."""
+    teams = _coverage(request.args.get("team", ""))
+    return csv_response("skill-coverage.csv", team.COVERAGE_CSV_HEADER, team.coverage_csv_rows(teams))
