@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.onboarding.views import bp as onboarding_bp
     from lms.people.views import bp as people_bp
     from lms.question_bank.views import bp as question_bank_bp
+    from lms.tracks.team_views import bp as skills_team_bp
 
     for blueprint in (
         auth_bp,
@@ -116,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         exams_bp,
         exam_admin_bp,
         audit_bp,
+        skills_team_bp,
     ):
         app.register_blueprint(blueprint)
 
