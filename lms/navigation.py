@@ -18,6 +18,7 @@ NAV_ITEMS: list[NavEntry] = [
     NavEntry("首页", "dashboard.home"),
     NavEntry("课程", "courses.index"),
     NavEntry("入职进度", "onboarding.team", ("mentor", "manager", "hr", "admin")),
+    NavEntry("团队技能", "skills_team.matrix", ("mentor", "manager", "hr", "admin")),
     NavEntry("案例库", "cases.list_cases"),
     NavEntry("考试", "exams.my_exams"),
     NavEntry("考试管理", "exam_admin.list_exams", ("manager", "hr", "admin")),
