@@ -14,7 +14,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
@@ -46,7 +57,7 @@ class PerformanceGrade(db.Model):
 
     __tablename__ = "performance_grade"
     __table_args__ = (
-        UniqueConstraint("user_id", "period", name="user_period"),
+        UniqueConstraint("user_id", "period", name="uq_performance_grade_user_id_period"),
         CheckConstraint("score IS NOT NULL OR grade IS NOT NULL", name="score_or_grade"),
     )
 
