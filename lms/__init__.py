@@ -103,7 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.exams.views import bp as exams_bp
     from lms.onboarding.views import bp as onboarding_bp
     from lms.people.views import bp as people_bp
+    from lms.performance.views import bp as performance_bp
     from lms.question_bank.views import bp as question_bank_bp
+    from lms.suggestions.views import bp as suggestions_bp
     from lms.tracks.team_views import bp as skills_team_bp
 
     for blueprint in (
@@ -117,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
         exams_bp,
         exam_admin_bp,
         audit_bp,
+        performance_bp,
+        suggestions_bp,
         skills_team_bp,
     ):
         app.register_blueprint(blueprint)
@@ -134,6 +138,7 @@ def _register_commands(app: Flask) -> None:
 
     for command in (quizzes_cli, content_cli, users_cli, dev_cli, setup_command, onboarding_cli, cases_cli, exams_cli):
         app.cli.add_command(command)
+    import lms.performance.cli  # noqa: F401  (adds `lms record import-grades` to the record group)
     from lms.record.cli import record_cli
 
     app.cli.add_command(record_cli)

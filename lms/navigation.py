@@ -25,6 +25,10 @@ NAV_ITEMS: list[NavEntry] = [
     NavEntry("人员管理", "people.list_people", ("hr", "admin")),
     NavEntry("题库", "question_bank.list_questions", ("hr", "admin")),
     NavEntry("导入人员", "people.import_people", ("hr", "admin")),
+    NavEntry("我的绩效", "performance.my_grades"),
+    NavEntry("改进建议", "suggestions.my_suggestions"),
+    NavEntry("绩效跟进", "performance.list_reviews", ("manager", "hr", "admin")),
+    NavEntry("绩效导入", "performance.import_grades", ("hr", "admin")),
     NavEntry("审计日志", "audit.list_entries", ("admin",)),
 ]
 
