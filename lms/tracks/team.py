@@ -187,13 +187,17 @@ def _conditions(viewer: User, filters: MatrixFilter) -> list[ColumnElement[bool]
 def people_statement(viewer: User, filters: MatrixFilter) -> Select:
     """A select of the people the matrix lists for `viewer`, by team then employee number.
 
-    Manager and mentor come in the same query (the page names them); roles are
-    not loaded, since the matrix never asks them.
+    Manager and mentor come in the same query (the CSV names them); nobody's
+    roles are loaded, since the matrix never asks them.
     """
     return (
         select(User)
         .where(*_conditions(viewer, filters))
-        .options(joinedload(User.manager), joinedload(User.mentor), lazyload(User.role_rows))
+        .options(
+            joinedload(User.manager).lazyload(User.role_rows),
+            joinedload(User.mentor).lazyload(User.role_rows),
+            lazyload(User.role_rows),
+        )
         .order_by(User.team, User.employee_no)
     )
 

@@ -26,6 +26,8 @@ from lms.models import (
     SkillCell,
     SkillLevelAward,
     SkillLevelRevocation,
+    User,
+    UserRole,
 )
 from lms.models.exams import ExamKind
 from lms.skills import SKILL_DIMENSIONS, SKILL_LEVELS
@@ -242,3 +244,37 @@ def levels_up_to(user_id: int, dimension: str, level: str, achieved_on: date = d
     """Grants for `level` and every level below it in `dimension` (as a person climbs a track)."""
     levels = list(SKILL_LEVELS)
     return [Grant(user_id, f"{dimension}/{lv}", achieved_on) for lv in levels[: levels.index(level) + 1]]
+
+
+def seed_reps(session, count: int, manager_id: int, start: int = 1, team_size: int = 10) -> list[int]:
+    """`count` active reps managed by `manager_id`, in teams of `team_size` ("T001"…); their ids. Flushes only."""
+    ids = _insert(
+        session,
+        User,
+        [
+            {
+                "employee_no": f"R{number:05d}",
+                "name": f"销售{number}",
+                "email": f"r{number}@seed.example.com",
+                "team": f"T{(number - 1) // team_size + 1:03d}",
+                "manager_id": manager_id,
+                "active": True,
+            }
+            for number in range(start, start + count)
+        ],
+    )
+    session.execute(insert(UserRole), [{"user_id": user_id, "role": "rep"} for user_id in ids])
+    return ids
+
+
+def spread_of_levels(user_ids: list[int]) -> list[Grant]:
+    """A fixed mix of levels for `user_ids`: person i climbs dimension i mod 5 to a level by i mod 4 (some none)."""
+    dimensions, levels = list(SKILL_DIMENSIONS), list(SKILL_LEVELS)
+    grants = []
+    for index, user_id in enumerate(user_ids):
+        reached = index % 4  # 0: nothing yet
+        if reached:
+            grants += levels_up_to(user_id, dimensions[index % 5], levels[reached - 1])
+        if index % 3 == 0:
+            grants.append(Grant(user_id, f"{dimensions[(index + 1) % 5]}/basic"))
+    return grants
