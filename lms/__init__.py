@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.question_bank.views import bp as question_bank_bp
     from lms.suggestions.views import bp as suggestions_bp
     from lms.tracks.team_views import bp as skills_team_bp
+    from lms.tracks.views import bp as tracks_bp
 
     for blueprint in (
         auth_bp,
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         performance_bp,
         suggestions_bp,
         skills_team_bp,
+        tracks_bp,
     ):
         app.register_blueprint(blueprint)
 
