@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.audit.views import bp as audit_bp
     from lms.auth.views import bp as auth_bp
     from lms.cases.views import bp as cases_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.courses.views import bp as courses_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.exams.manage_views import bp as exam_admin_bp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
         suggestions_bp,
         skills_team_bp,
         tracks_bp,
+        certificates_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -144,3 +146,6 @@ def _register_commands(app: Flask) -> None:
     from lms.record.cli import record_cli
 
     app.cli.add_command(record_cli)
+    from lms.certificates.cli import certificates_cli
+
+    app.cli.add_command(certificates_cli)
