@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from lms import clock
 from lms.auth import service as auth_service
+from lms.certificates.cli import ensure_signing_key
 from lms.extensions import db
 from lms.models import User
 from lms.people.cli import create_admin
@@ -75,6 +76,7 @@ def setup_command(ctx: click.Context, demo: bool):
     Safe to run again: every step skips what is already done.
     """
     _ensure_secret_key()
+    ensure_signing_key()
     migrate_upgrade()
     click.echo("数据库已是最新结构。")
     # The same commands an operator runs by hand after changing content/ or quizzes/.
