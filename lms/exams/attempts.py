@@ -28,6 +28,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from lms import question_types
 from lms.exams import definitions, options, paper, scoring, tallies
+from lms.exams import facts as exam_facts
 from lms.exams.errors import (
     AttemptFinished,
     AttemptLimitReached,
@@ -396,6 +397,7 @@ def finish_attempt(attempt: ExamAttempt, now: datetime, reason: str = FinishReas
     db.session.add(result)
     db.session.flush()
     tallies.record(result)
+    exam_facts.record_result(result)  # last: the ledger's append turn is held until the commit
     return result
 
 
@@ -553,6 +555,7 @@ def regrade_attempts(
         pairs.append((result, previous))
     columns = [attr.key for attr in inspect(AttemptResult).column_attrs if attr.key != "id"]
     db.session.execute(_results.insert(), [{name: getattr(result, name) for name in columns} for result, _ in pairs])
+    exam_facts.record_regrades([result for result, _ in pairs], adjustment_id)  # each supersedes its attempt's fact
     return pairs
 
 

@@ -11,9 +11,9 @@ from flask.cli import AppGroup
 
 from lms.database import begin_read_only
 from lms.extensions import db
-from lms.record import hashing, service
+from lms.record import hashing, rebuild, service
 
-record_cli = AppGroup("record", help="发展激励档案：校验哈希链、生成签名检查点")
+record_cli = AppGroup("record", help="发展激励档案：校验哈希链、生成签名检查点、与源数据核对")
 
 _BATCH_OPTION = click.option(
     "--batch-size",
@@ -82,6 +82,36 @@ def checkpoint_command(output: Path | None, batch_size: int):
     if output is not None:
         output.write_text(text, encoding="utf-8")
     click.echo(text, nl=False)
+
+
+@record_cli.command("rebuild")
+@click.option("--check", "check_only", is_flag=True, help="只核对、不写入（目前唯一的方式，必须给出）。")
+@click.option(
+    "--limit", default=100, show_default=True, type=click.IntRange(0), help="最多列出多少条差异（0：全部列出）。"
+)
+def rebuild_command(check_only: bool, limit: int):
+    """Recompute every fact from the source tables and report missing / different / unexpected ones (exit 1)."""
+    if not check_only:
+        raise click.UsageError("请加 --check：重建只核对并报告差异，不改动档案（档案只能追加）。")
+    begin_read_only(db.session())
+    try:
+        report = rebuild.check()
+    except rebuild.ProviderError as error:
+        db.session.rollback()
+        _fail(f"无法核对：{error}")
+    db.session.rollback()
+    for path in report.absent_providers:
+        click.echo(f"（{path} 尚不存在，跳过）")
+    shown = report.differences if limit == 0 else report.differences[:limit]
+    for difference in shown:
+        click.echo(str(difference))
+    if len(shown) < len(report.differences):
+        click.echo(f"……另有 {len(report.differences) - len(shown)} 条差异未列出（--limit 0 列出全部）")
+    if report.unchecked_kinds:
+        click.echo("未核对的类型（尚无提供者）：" + "、".join(report.unchecked_kinds))
+    if not report.ok:
+        _fail(report.summary())
+    click.echo(report.summary())
 
 
 def _fail(message: str):

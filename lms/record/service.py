@@ -18,12 +18,14 @@ signed checkpoint taken earlier.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, func, select, text, type_coerce
+from sqlalchemy import String, bindparam, func, insert, select, text, type_coerce
+from sqlalchemy.orm import aliased
 
 from lms import clock
 from lms.domain import DomainError
@@ -36,6 +38,8 @@ APPEND_LOCK_KEY = 0x6C6D_735F_7265_636F  # "lms_reco"
 SOURCE_PATTERN = re.compile(r"[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+")
 SOURCE_MAX = 96
 VERIFY_BATCH = 5000
+# Sources looked up per IN list: far below every database's limit on bound parameters.
+LOOKUP_CHUNK = 500
 
 
 class RecordError(DomainError):
@@ -65,21 +69,7 @@ def append_fact(
 
     Raises RecordError for any of these given wrongly; nothing is written then.
     """
-    try:
-        kind = FactKind(kind)
-    except ValueError as error:
-        raise RecordError(f"未知的事实类型：{kind!r}") from error
-    if not (len(source) <= SOURCE_MAX and SOURCE_PATTERN.fullmatch(source)):
-        raise RecordError(f"来源应写作「表名:编号」（如 exam_attempt:12），不超过 {SOURCE_MAX} 个字符，收到 {source!r}")
-    if not isinstance(occurred_at, datetime):
-        raise RecordError(f"发生时间应是 UTC 时间（datetime），收到 {occurred_at!r}")
-    if payload is not None and not isinstance(payload, Mapping):
-        raise RecordError(f"内容（payload）应是键值对象，收到 {type(payload).__name__}")
-    try:
-        payload_text = hashing.canonical_json(payload or {})
-        hashing.format_time(occurred_at)
-    except hashing.NotCanonical as error:
-        raise RecordError(str(error)) from error
+    kind, payload_text = _checked(kind, source, occurred_at, payload)
     session = db.session
     supersedes_seq = _superseded_seq(session, supersedes, subject_id)
 
@@ -117,6 +107,26 @@ def append_fact(
     return entry
 
 
+def _checked(kind, source: str, occurred_at, payload) -> tuple[FactKind, str]:
+    """(kind, canonical payload text) for a fact given rightly; RecordError (in Chinese) otherwise."""
+    try:
+        kind = FactKind(kind)
+    except ValueError as error:
+        raise RecordError(f"未知的事实类型：{kind!r}") from error
+    if not (isinstance(source, str) and len(source) <= SOURCE_MAX and SOURCE_PATTERN.fullmatch(source)):
+        raise RecordError(f"来源应写作「表名:编号」（如 exam_attempt:12），不超过 {SOURCE_MAX} 个字符，收到 {source!r}")
+    if not isinstance(occurred_at, datetime):
+        raise RecordError(f"发生时间应是 UTC 时间（datetime），收到 {occurred_at!r}")
+    if payload is not None and not isinstance(payload, Mapping):
+        raise RecordError(f"内容（payload）应是键值对象，收到 {type(payload).__name__}")
+    try:
+        payload_text = hashing.canonical_json(payload or {})
+        hashing.format_time(occurred_at)
+    except hashing.NotCanonical as error:
+        raise RecordError(str(error)) from error
+    return kind, payload_text
+
+
 def _superseded_seq(session, supersedes: RecordEntry | int | None, subject_id: int) -> int | None:
     if supersedes is None:
         return None
@@ -133,6 +143,173 @@ def _take_append_turn(session) -> None:
     """Wait until no other transaction may append (PostgreSQL); SQLite's write transactions already run alone."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPEND_LOCK_KEY})
+
+
+def take_append_turn() -> None:
+    """Become the only transaction that may append until this one ends (a no-op on SQLite, see the module).
+
+    Call it before reading the ledger to decide what to append ("is there a
+    current fact for this source yet?"), so that the read and the append are
+    one step: two requests recording the same result then write one fact.
+    Taking it again in the same transaction is harmless.
+    """
+    _take_append_turn(db.session)
+
+
+@dataclass(frozen=True)
+class NewFact:
+    """A fact a writer wants the ledger to hold as the current one for its (kind, source).
+
+    `withdrawn_only` marks a withdrawal (the source no longer supports the
+    fact: attendance unmarked): it is appended only over a current fact that
+    is not itself a withdrawal, and never as a source's first fact.
+    """
+
+    kind: FactKind | str
+    subject_id: int
+    source: str
+    occurred_at: datetime
+    payload: dict = field(default_factory=dict)
+    recorded_by_id: int | None = None
+    backfilled: bool = False
+    withdrawn_only: bool = False
+
+
+@dataclass(frozen=True)
+class CurrentFact:
+    """The ledger's current fact for one (kind, source): the newest entry that nothing supersedes."""
+
+    seq: int
+    kind: str
+    source: str
+    subject_id: int
+    occurred_at: datetime
+    payload: str
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether this fact withdraws an earlier one (its payload says ``"withdrawn": true``)."""
+        return '"withdrawn":true' in self.payload and json.loads(self.payload).get("withdrawn") is True
+
+
+def current_facts(
+    kind: FactKind | str, sources: Iterable[str] | None = None, *, prefix: str | None = None
+) -> dict[str, CurrentFact]:
+    """The current fact of `kind` for each of `sources` that has one (all sources of the kind with None).
+
+    `prefix` keeps only sources that start with it ("sharing_attendance:7-").
+
+    "Current" is "not superseded by any entry"; should a source ever hold two
+    (it cannot through record_current), the newer one wins. Only reads.
+    """
+    later = aliased(RecordEntry)
+    stmt = (
+        select(
+            RecordEntry.seq,
+            RecordEntry.kind,
+            RecordEntry.source,
+            RecordEntry.subject_id,
+            RecordEntry.occurred_at,
+            RecordEntry.payload,
+        )
+        .where(
+            RecordEntry.kind == FactKind(kind).value,
+            ~select(later.seq).where(later.supersedes_seq == RecordEntry.seq).exists(),
+        )
+        .order_by(RecordEntry.seq)
+    )
+    if prefix is not None:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(RecordEntry.source.like(escaped + "%", escape="\\"))
+    found: dict[str, CurrentFact] = {}
+    if sources is None:
+        chunks = [None]
+    else:
+        wanted = list(dict.fromkeys(sources))
+        chunks = [wanted[i : i + LOOKUP_CHUNK] for i in range(0, len(wanted), LOOKUP_CHUNK)]
+    for chunk in chunks:
+        query = stmt if chunk is None else stmt.where(RecordEntry.source.in_(chunk))
+        for row in db.session.execute(query):
+            found[row.source] = CurrentFact(*row)
+    return found
+
+
+def record_current(facts: Iterable[NewFact]) -> list[int]:
+    """Make each fact the current one for its (kind, source); returns the seqs appended, in order.
+
+    A source without a fact gets one; a source whose current fact says
+    something else (another payload, subject or time: a regrade, a renamed
+    session) gets a new fact that supersedes it; a source whose current fact
+    already says the same gets nothing, so calling this twice for one result
+    records it once. Runs in the caller's transaction after taking the append
+    turn, so the check and the append cannot interleave with another writer;
+    many facts cost one lock, one read per kind and one INSERT. Flushes, never
+    commits. Raises RecordError for a fact given wrongly, or one whose source's
+    current fact is about another person; nothing is written then.
+    """
+    prepared = []
+    for fact in facts:
+        kind, payload_text = _checked(fact.kind, fact.source, fact.occurred_at, fact.payload)
+        prepared.append((fact, kind, payload_text))
+    if not prepared:
+        return []
+    session = db.session
+    _take_append_turn(session)
+    current: dict[tuple[str, str], CurrentFact] = {}
+    for kind in {kind for _, kind, _ in prepared}:
+        sources = [fact.source for fact, k, _ in prepared if k is kind]
+        current.update({(kind.value, s): c for s, c in current_facts(kind, sources).items()})
+    head = session.execute(select(RecordEntry.seq, RecordEntry.hash).order_by(RecordEntry.seq.desc()).limit(1)).first()
+    seq, prev_hash = (head.seq, head.hash) if head else (0, hashing.GENESIS)
+    recorded_at, rows = clock.now(), []
+    for fact, kind, payload_text in prepared:
+        key = (kind.value, fact.source)
+        previous = current.get(key)
+        if fact.withdrawn_only and (previous is None or previous.withdrawn):
+            continue
+        if previous is not None:
+            if previous.subject_id != fact.subject_id:
+                raise RecordError(f"来源 {fact.source} 的档案记录 #{previous.seq} 属于另一个人，不能用这条记录更正")
+            if (previous.payload, previous.occurred_at) == (payload_text, fact.occurred_at):
+                continue
+        seq += 1
+        fields = hashing.EntryFields(
+            seq=seq,
+            subject_id=fact.subject_id,
+            kind=kind.value,
+            occurred_at=fact.occurred_at,
+            recorded_at=recorded_at,
+            recorded_by=fact.recorded_by_id,
+            source=fact.source,
+            payload=payload_text,
+            supersedes=previous.seq if previous else None,
+            backfilled=bool(fact.backfilled),
+            prev_hash=prev_hash,
+        )
+        prev_hash = hashing.entry_hash(fields)
+        rows.append(entry_row(fields, prev_hash))
+        current[key] = CurrentFact(seq, kind.value, fact.source, fact.subject_id, fact.occurred_at, payload_text)
+    if rows:
+        session.execute(insert(RecordEntry.__table__), rows)
+    return [row["seq"] for row in rows]
+
+
+def entry_row(fields: hashing.EntryFields, entry_hash: str) -> dict:
+    """The record_entry row (column name -> value) of an entry's fields and hash."""
+    return {
+        "seq": fields.seq,
+        "subject_id": fields.subject_id,
+        "kind": fields.kind,
+        "occurred_at": fields.occurred_at,
+        "recorded_at": fields.recorded_at,
+        "recorded_by_id": fields.recorded_by,
+        "source": fields.source,
+        "payload": fields.payload,
+        "supersedes_seq": fields.supersedes,
+        "backfilled": fields.backfilled,
+        "prev_hash": fields.prev_hash,
+        "hash": entry_hash,
+    }
 
 
 @dataclass(frozen=True)
