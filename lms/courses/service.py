@@ -14,6 +14,7 @@ from lms.cases.service import cited_by_published_case
 from lms.courses.render import convert, to_simplified
 from lms.extensions import db
 from lms.models import Lesson, LessonProgress, User, utcnow
+from lms.onboarding import facts as onboarding_facts
 
 
 class LessonRetired(Exception):
@@ -232,6 +233,7 @@ def mark_complete(user: User, lesson: Lesson) -> bool:
     if row.completed_at is not None:
         return False
     row.completed_at = utcnow()
+    onboarding_facts.lesson_completed(user, lesson)  # the fact commits with the completion (issue 14)
     return True
 
 

@@ -58,3 +58,24 @@ def tamper(app):
                 connection.execute(text(sql), params)
 
     return run
+
+
+@pytest.fixture
+def program_dir(app, tmp_path):
+    """Point CONTENT_DIR at a folder whose onboarding.yaml names lessons 1.1 and 1.2 (due one month after hire)."""
+    (tmp_path / "onboarding.yaml").write_text(
+        'title: 新员工入职基础培训\ndue_months: 1\nlessons:\n  - "1.1"\n  - "1.2"\n', encoding="utf-8"
+    )
+    app.config["CONTENT_DIR"] = str(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """at(datetime): freeze lms.clock.now (naive UTC) there; returns it."""
+
+    def move(moment):
+        monkeypatch.setattr(clock, "now", lambda: moment)
+        return moment
+
+    return move
