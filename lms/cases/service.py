@@ -18,6 +18,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
+from lms.cases import facts as case_facts
 from lms.cases import search
 from lms.domain import DomainError
 from lms.extensions import db
@@ -302,6 +303,7 @@ def approve_case(case: CaseReview, reviewer: User, comment: str = "") -> None:
     _log(case, "approve", CaseStatus.SUBMITTED.value, reviewer, comment.strip())
     db.session.flush()
     search.index_version(db.session, case.id, version)
+    case_facts.record_published(case, reviewer)  # last: the fact commits with the publication (issue 14)
 
 
 def send_back_case(case: CaseReview, reviewer: User, comment: str) -> None:
@@ -625,6 +627,7 @@ def rate_case(case: CaseReview, rater: User, scores: dict[str, int]) -> CaseRati
         value = scores.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 5:
             raise CaseError(f"“{label}”请打 1 到 5 分。", name)
+    case_facts.serialise_ratings(case)  # the 3rd rater's summary is computed in rating order
     now = utcnow()
     current = current_rating(case, rater)
     if current is not None:
@@ -635,6 +638,7 @@ def rate_case(case: CaseReview, rater: User, scores: dict[str, int]) -> CaseRati
     )
     db.session.add(rating)
     db.session.flush()
+    case_facts.record_rating(case)  # the summary fact once 3 colleagues rated (issue 14)
     return rating
 
 
@@ -750,6 +754,7 @@ def save_session(data: SessionData, manager: User, session: SharingSession | Non
     session.case_rows = [SharingSessionCase(case_id=case_id, position=i) for i, case_id in enumerate(case_ids)]
     _set_attendance(session, people, set(data.attended_ids), manager)
     db.session.flush()
+    case_facts.record_session(session, manager)  # attendance facts commit with the session (issue 14)
     return session
 
 

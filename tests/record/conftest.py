@@ -14,6 +14,11 @@ from lms import clock
 from lms.extensions import db as _db
 from lms.models import FactKind
 from lms.record import service
+from tests.cases import conftest as case_fixtures
+
+# The case tests' people and case factory, for the case facts' tests.
+people = case_fixtures.people
+make_case = case_fixtures.make_case
 
 
 @pytest.fixture
