@@ -18,6 +18,7 @@ from lms.extensions import db
 from lms.guidebuild.build import build_course
 from lms.guidebuild.check import check_content
 from lms.guidebuild.errors import GuideError
+from lms.incentives.check import check_incentives_file
 from lms.onboarding.program import PROGRAM_FILE, ProgramError, check_program, load_program
 from lms.tracks.check import check_tracks_file
 from lms.tracks.sync import sync_tracks
@@ -68,8 +69,8 @@ def build_command(source: Path, out: Path | None, hints: Path | None) -> None:
     "--quizzes", type=click.Path(path_type=Path), help="核对技能路径抽题规则所用的题库目录（默认：同级的 quizzes/）。"
 )
 def check_command(directory: Path | None, quizzes: Path | None) -> None:
-    """Validate a built course (front matter, clause ids, order, links, tables), its onboarding program
-    and skill tracks (tracks.yaml, when present), and summarise them."""
+    """Validate a built course (front matter, clause ids, order, links, tables), its onboarding program,
+    skill tracks (tracks.yaml) and incentive rules (incentives.yaml), when present, and summarise them."""
     directory = directory or default_content_dir()
     try:
         report = check_content(directory)
@@ -87,7 +88,16 @@ def check_command(directory: Path | None, quizzes: Path | None) -> None:
         click.echo(problem, err=True)
     if tracks and tracks.problems:
         raise click.ClickException(f"技能路径校验未通过：{len(tracks.problems)} 处错误。")
-    click.echo(f"{directory}：{report.summary()}。" + (f"\n{tracks.summary}。" if tracks else ""))
+    incentives = check_incentives_file(directory)  # incentive rules (content/incentives.yaml), when present
+    for problem in incentives.problems if incentives else ():
+        click.echo(problem, err=True)
+    if incentives and incentives.problems:
+        raise click.ClickException(f"激励规则校验未通过：{len(incentives.problems)} 处错误。")
+    click.echo(
+        f"{directory}：{report.summary()}。"
+        + (f"\n{tracks.summary}。" if tracks else "")
+        + (f"\n{incentives.summary}。" if incentives else "")
+    )
 
 
 def _onboarding_problems(directory: Path) -> list[str]:
