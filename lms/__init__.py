@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.dashboard.views import bp as dashboard_bp
     from lms.exams.manage_views import bp as exam_admin_bp
     from lms.exams.views import bp as exams_bp
+    from lms.incentives.views import bp as incentives_bp
     from lms.onboarding.views import bp as onboarding_bp
     from lms.people.views import bp as people_bp
     from lms.performance.views import bp as performance_bp
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
         exams_bp,
         exam_admin_bp,
         audit_bp,
+        incentives_bp,
         performance_bp,
         suggestions_bp,
         skills_team_bp,

@@ -29,6 +29,9 @@ NAV_ITEMS: list[NavEntry] = [
     NavEntry("改进建议", "suggestions.my_suggestions"),
     NavEntry("绩效跟进", "performance.list_reviews", ("manager", "hr", "admin")),
     NavEntry("绩效导入", "performance.import_grades", ("hr", "admin")),
+    NavEntry("我的档案", "incentives.my_record"),
+    NavEntry("团队激励", "incentives.team", ("manager", "hr", "admin")),
+    NavEntry("激励报表", "incentives.period_report", ("hr", "admin")),
     NavEntry("审计日志", "audit.list_entries", ("admin",)),
 ]
 
