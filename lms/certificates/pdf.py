@@ -43,7 +43,11 @@ class CertificatePage:
 @cache
 def font_characters() -> frozenset[int]:
     """The code points the shipped font covers."""
-    return frozenset(TTFont(FONT_FILE, lazy=True).getBestCmap())
+    font = TTFont(FONT_FILE, lazy=True)
+    try:
+        return frozenset(font.getBestCmap())
+    finally:
+        font.close()
 
 
 def missing_characters(text: str) -> str:

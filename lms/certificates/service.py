@@ -110,7 +110,7 @@ def current_certificate(user_id: int) -> Certificate | None:
     """The person's unrevoked certificate, if any."""
     stmt = (
         select(Certificate)
-        .outerjoin(CertificateRevocation)
+        .outerjoin(CertificateRevocation, CertificateRevocation.certificate_id == Certificate.id)
         .where(Certificate.user_id == user_id, CertificateRevocation.id.is_(None))
     )
     return db.session.scalars(stmt).first()
@@ -288,7 +288,7 @@ def list_certificates(filters: CertificateFilter) -> Select:
     stmt = (
         select(Certificate)
         .join(User, Certificate.user_id == User.id)
-        .outerjoin(CertificateRevocation)
+        .outerjoin(CertificateRevocation, CertificateRevocation.certificate_id == Certificate.id)
         .options(joinedload(Certificate.user), joinedload(Certificate.revocation))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
