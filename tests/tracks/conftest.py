@@ -101,3 +101,7 @@ class TracksFile:
 @pytest.fixture
 def tracks_file(tmp_path) -> TracksFile:
     return TracksFile(tmp_path / "tracks.yaml")
+
+
+# The service and page tests' fixtures (the repository's course, bank and tracks synced; a frozen clock; people).
+from tests.tracks.track_support import frozen, people, tracks_db  # noqa: E402,F401
