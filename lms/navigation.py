@@ -17,6 +17,8 @@ class NavEntry:
 NAV_ITEMS: list[NavEntry] = [
     NavEntry("首页", "dashboard.home"),
     NavEntry("课程", "courses.index"),
+    NavEntry("技能路径", "tracks.my_skills"),
+    NavEntry("技能评估", "tracks.queue", ("mentor", "manager", "hr", "admin")),
     NavEntry("入职进度", "onboarding.team", ("mentor", "manager", "hr", "admin")),
     NavEntry("团队技能", "skills_team.matrix", ("mentor", "manager", "hr", "admin")),
     NavEntry("案例库", "cases.list_cases"),
