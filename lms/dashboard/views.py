@@ -43,6 +43,9 @@ def for_role(role: str):
         from lms.exams.panel import exam_panel
 
         context["exam_panel"] = exam_panel(current_user)
+        from lms.tracks.service import cell_states, next_step
+
+        context["skill_step"] = next_step(cell_states(current_user))
     if role == "manager":
         context["team"] = db.session.scalars(
             select(User)
