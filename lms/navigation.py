@@ -34,6 +34,8 @@ NAV_ITEMS: list[NavEntry] = [
     NavEntry("我的档案", "incentives.my_record"),
     NavEntry("团队激励", "incentives.team", ("manager", "hr", "admin")),
     NavEntry("激励报表", "incentives.period_report", ("hr", "admin")),
+    NavEntry("我的证书", "certificates.my_certificates"),
+    NavEntry("技能证书", "certificates.list_certificates", ("hr", "admin")),
     NavEntry("审计日志", "audit.list_entries", ("admin",)),
 ]
 
