@@ -42,7 +42,9 @@ def import_grades_command(file: Path, reason: str, by_employee_no: str, dry_run:
         db.session.rollback()
         _fail("\n".join([f"{file.name}：{len(plan.errors)} 行有误，未写入任何数据。", *map(str, plan.errors)]))
     for planned in plan.rows:
-        before = f"（原为 {_show(planned.before.grade)} {_show(planned.before.score)}）" if planned.before else ""
+        before = (
+            f"（原为 {_show(planned.previous[0])} {_show(planned.previous[1])}）" if planned.action == "correct" else ""
+        )
         click.echo(
             f"第 {planned.row.line} 行 {planned.row.employee_no} {planned.name} {planned.row.period.key} "
             f"{_show(planned.row.grade)} {_show(planned.row.score)} {planned.action_label}{before}"

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from lms import clock
 from lms.domain import DomainError
@@ -96,8 +98,7 @@ def record_review(grade: PerformanceGrade, manager: User, held_on: date, plan: s
         plan=text,
         recorded_at=now,
     )
-    db.session.add(review)
-    db.session.flush()
+    _insert_once(review, grade, "这次绩效面谈已经登记过了。")
     return review
 
 
@@ -126,9 +127,19 @@ def file_appeal(grade: PerformanceGrade, user: User, reason: str, now: datetime)
     if today > last_day:
         raise FollowUpError(f"申诉期已过：等级公布后 {APPEAL_WITHIN} 个工作日内（截至 {last_day}）可以申诉。")
     appeal = GradeAppeal(grade_id=grade.id, user_id=user.id, reason=text, filed_at=now, decide_by=decide_by)
-    db.session.add(appeal)
-    db.session.flush()
+    _insert_once(appeal, grade, "您已对这个等级提出过申诉。")
     return appeal
+
+
+def _insert_once(row, grade: PerformanceGrade, message: str) -> None:
+    """Insert a row that exists once per grade; a second one (two tabs at once) is told, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        raise FollowUpError(message) from None
+    db.session.expire(grade, ["review", "appeal"])  # the grade's one-to-one links now point at the new row
 
 
 @dataclass(frozen=True)
@@ -197,12 +208,12 @@ def _corrected_values(grade: PerformanceGrade, correction: Correction):
 
 
 def grades_for_review(condition: ColumnElement[bool]):
-    """A select of (grade, its 面谈 or None) for people matching `condition` (on User), newest first."""
+    """A select of the grades of people matching `condition` (on User), newest first, with person and 面谈 loaded."""
     return (
-        select(PerformanceGrade, PerformanceReview)
+        select(PerformanceGrade)
         .join(User, User.id == PerformanceGrade.user_id)
-        .outerjoin(PerformanceReview, PerformanceReview.grade_id == PerformanceGrade.id)
         .where(condition)
+        .options(selectinload(PerformanceGrade.review), selectinload(PerformanceGrade.user))
         .order_by(PerformanceGrade.published_on.desc(), PerformanceGrade.id.desc())
     )
 

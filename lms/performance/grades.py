@@ -51,6 +51,8 @@ class PlannedGrade:
     name: str
     action: str  # create | correct | unchanged
     before: PerformanceGrade | None = None
+    # The grade and score on record when planned (the `before` row itself changes once applied).
+    previous: tuple[str | None, Decimal | None] | None = None
 
     @property
     def action_label(self) -> str:
@@ -151,7 +153,8 @@ def plan_import(data: bytes, file_name: str) -> ImportPlan:
     for row, (user_id, name) in valid:
         before = existing.get((user_id, row.period.key))
         action = "create" if before is None else ("unchanged" if _values(before) == row.values() else "correct")
-        plan.rows.append(PlannedGrade(row, user_id, name, action, before))
+        previous = (before.grade, before.score) if before is not None else None
+        plan.rows.append(PlannedGrade(row, user_id, name, action, before, previous))
     plan.distributions = _distributions(plan.rows, existing)
     return plan
 

@@ -221,7 +221,7 @@ def list_reviews():
         stmt = stmt.where(~PerformanceGrade.review.has())
     page = db.paginate(stmt, per_page=_per_page(), error_out=False)
     today = clock.today()
-    rows = [(grade, review, *followup.review_state(grade, review, today)) for grade, review in page.items]
+    rows = [(grade, grade.review, *followup.review_state(grade, grade.review, today)) for grade in page.items]
     return render_template("performance/reviews.html", page=page, rows=rows)
 
 
