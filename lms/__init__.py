@@ -148,6 +148,10 @@ def _register_commands(app: Flask) -> None:
     from lms.record.cli import record_cli
 
     app.cli.add_command(record_cli)
+    from lms.operations.cli import backup_cli, doctor_command, jobs_cli
+
+    for command in (backup_cli, jobs_cli, doctor_command):
+        app.cli.add_command(command)
     from lms.certificates.cli import certificates_cli
 
     app.cli.add_command(certificates_cli)
