@@ -44,7 +44,8 @@ def case_source(case_id: int) -> str:
     return f"case_review:{case_id}"
 
 
-def _published_fact(case_id: int, author_id: int, title: str, version: int, published_at, first_published_at, by):
+def published_fact(case_id: int, author_id: int, title: str, version: int, published_at, first_published_at, by):
+    """The case_review_published fact of a case's published version (plain values: the backfill uses it too)."""
     return record.NewFact(
         FactKind.CASE_REVIEW_PUBLISHED,
         subject_id=author_id,
@@ -65,7 +66,7 @@ def record_published(case: CaseReview, reviewer: User) -> None:
     """After `case` was published (flushed): its publication fact, and its rating summary's new title if any."""
     version = case.published
     facts = [
-        _published_fact(
+        published_fact(
             case.id,
             case.author_id,
             version.title,
@@ -75,7 +76,7 @@ def record_published(case: CaseReview, reviewer: User) -> None:
             reviewer.id,
         )
     ]
-    summary = _summary_fact(case.id, case.author_id, version.title, _ratings_of([case.id]).get(case.id, []))
+    summary = summary_fact(case.id, case.author_id, version.title, _ratings_of([case.id]).get(case.id, []))
     record.record_current(facts + ([summary] if summary else []))
 
 
@@ -108,7 +109,8 @@ def summary_at_third_rater(ratings: Iterable) -> tuple[object, Decimal] | None:
     return None
 
 
-def _summary_fact(case_id: int, author_id: int, title: str, ratings: list) -> record.NewFact | None:
+def summary_fact(case_id: int, author_id: int, title: str, ratings: list) -> record.NewFact | None:
+    """The case_rating_summary fact from all of a case's rating rows in id order; None below 3 raters."""
     found = summary_at_third_rater(ratings)
     if found is None:
         return None
@@ -136,7 +138,7 @@ def _ratings_of(case_ids: list[int] | None) -> dict[int, list]:
 
 def record_rating(case: CaseReview) -> None:
     """After a rating of `case` was stored (flushed): its summary fact, once 3 distinct colleagues rated it."""
-    summary = _summary_fact(case.id, case.author_id, case.published.title, _ratings_of([case.id]).get(case.id, []))
+    summary = summary_fact(case.id, case.author_id, case.published.title, _ratings_of([case.id]).get(case.id, []))
     if summary is not None:
         record.record_current([summary])
 
@@ -158,10 +160,23 @@ def _attendance_time(month: str, held_on: date | None) -> datetime:
     return clock.start_of_day(held_on or date.fromisoformat(month + "-01"))
 
 
+def attendance_fact(
+    session_id: int, user_id: int, title: str, month: str, held_on: date | None, by: int | None = None
+) -> record.NewFact:
+    """The sharing_attended fact of one person who came to a session."""
+    return record.NewFact(
+        FactKind.SHARING_ATTENDED,
+        subject_id=user_id,
+        source=attendance_source(session_id, user_id),
+        occurred_at=_attendance_time(month, held_on),
+        payload=_attendance_payload(session_id, title, month, held_on),
+        recorded_by_id=by,
+    )
+
+
 def record_session(session: SharingSession, manager: User) -> None:
     """After a sharing session was saved (flushed): a fact per person who came, withdrawals for the rest."""
     payload = _attendance_payload(session.id, session.title, session.month, session.held_on)
-    occurred_at = _attendance_time(session.month, session.held_on)
     attended = {row.user_id for row in session.attendance_rows if row.attended}
     prefix = attendance_source(session.id, 0)[:-1]
     recorded = {
@@ -169,14 +184,7 @@ def record_session(session: SharingSession, manager: User) -> None:
         for source, fact in record.current_facts(FactKind.SHARING_ATTENDED, prefix=prefix).items()
     }
     facts = [
-        record.NewFact(
-            FactKind.SHARING_ATTENDED,
-            subject_id=user_id,
-            source=attendance_source(session.id, user_id),
-            occurred_at=occurred_at,
-            payload=payload,
-            recorded_by_id=manager.id,
-        )
+        attendance_fact(session.id, user_id, session.title, session.month, session.held_on, manager.id)
         for user_id in sorted(attended)
     ]
     facts += [
@@ -213,10 +221,10 @@ def expected_facts() -> Iterator[dict]:
     ).all()
     ratings = _ratings_of(None)
     for case_id, author_id, published_at, first_published_at, title, number in published:
-        facts = [_published_fact(case_id, author_id, title, number, published_at, first_published_at, None)]
-        summary = _summary_fact(case_id, author_id, title, ratings.get(case_id, []))
+        facts = [published_fact(case_id, author_id, title, number, published_at, first_published_at, None)]
+        summary = summary_fact(case_id, author_id, title, ratings.get(case_id, []))
         for fact in facts + ([summary] if summary else []):
-            yield _as_dict(fact)
+            yield as_dict(fact)
     attendances = db.session.execute(
         select(
             SharingAttendance.user_id,
@@ -230,16 +238,11 @@ def expected_facts() -> Iterator[dict]:
         .order_by(SharingSession.id, SharingAttendance.user_id)
     )
     for user_id, session_id, title, month, held_on in attendances:
-        yield {
-            "kind": FactKind.SHARING_ATTENDED,
-            "subject_id": user_id,
-            "source": attendance_source(session_id, user_id),
-            "occurred_at": _attendance_time(month, held_on),
-            "payload": _attendance_payload(session_id, title, month, held_on),
-        }
+        yield as_dict(attendance_fact(session_id, user_id, title, month, held_on))
 
 
-def _as_dict(fact: record.NewFact) -> dict:
+def as_dict(fact: record.NewFact) -> dict:
+    """A NewFact as the dict a provider yields (kind, subject_id, source, occurred_at, payload)."""
     return {
         "kind": fact.kind,
         "subject_id": fact.subject_id,
