@@ -101,6 +101,24 @@ def _status(credential_id: str) -> tuple[str, str]:
     return "有效", "未撤销（据本机数据库）"
 
 
+@certificates_cli.command("issue-due")
+def issue_due_command():
+    """Issue the certificates that are due (after a tracks-file fix, or for levels achieved before certificates)."""
+    from sqlalchemy import select
+
+    from lms.models import User
+    from lms.tracks.service import achieved_cells
+
+    try:
+        issued = service.issue_due(achieved_cells, db.session.scalars(select(User.id).where(User.active)).all())
+    except service.CertificateError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    for certificate in issued:
+        click.echo(f"已签发 {certificate.number}：{certificate.user.name}（{certificate.user.employee_no}）")
+    click.echo(f"共签发 {len(issued)} 张证书。")
+
+
 @certificates_cli.command("list")
 @click.option("--revoked", "status", flag_value="revoked", help="只列已撤销的。")
 @click.option("--valid", "status", flag_value="valid", help="只列有效的。")

@@ -23,7 +23,7 @@ from lms.certificates import credential, keys, signing
 from lms.domain import DomainError
 from lms.extensions import db
 from lms.models import Certificate, CertificateRevocation, FactKind, RecordEntry, User
-from lms.tracks.loader import Certification, cell_label, load_tracks
+from lms.tracks.loader import TRACKS_FILE, Certification, TrackLoadError, cell_label, load_tracks
 
 log = logging.getLogger(__name__)
 REASON_MAX = 500
@@ -40,12 +40,19 @@ _rule_cache: dict[tuple[str, float], Certification] = {}
 
 
 def certification_rule() -> Certification:
-    """The certification rule of the tracks file in CONTENT_DIR, read again only when the file changes."""
-    path = Path(current_app.config["CONTENT_DIR"]) / "tracks.yaml"
-    cache_key = (str(path), path.stat().st_mtime)
-    if cache_key not in _rule_cache:
-        _rule_cache.clear()
-        _rule_cache[cache_key] = load_tracks(path).certification
+    """The certification rule of the tracks file in CONTENT_DIR, read again only when the file changes.
+
+    Raises CertificateError when the file is missing or does not load.
+    """
+    path = Path(current_app.config["CONTENT_DIR"]) / TRACKS_FILE
+    try:
+        cache_key = (str(path), path.stat().st_mtime)
+        if cache_key not in _rule_cache:
+            rule = load_tracks(path).certification
+            _rule_cache.clear()
+            _rule_cache[cache_key] = rule
+    except (OSError, TrackLoadError) as error:
+        raise CertificateError(f"无法读取认证规则（{path}）：{error}") from error
     return _rule_cache[cache_key]
 
 
@@ -87,8 +94,17 @@ def settle_certificate(
     current one when the rule no longer holds (`reason` says why, e.g. the
     level revocation's reason). Returns the certificate issued or revoked, None
     when nothing changed. Runs inside the caller's transaction.
+
+    When the tracks file cannot be read the certificate is left as it is (logged):
+    the level that called this still counts, and `lms certificates issue-due`
+    catches up once the file is right again.
     """
-    rule = rule or certification_rule()
+    if rule is None:
+        try:
+            rule = certification_rule()
+        except CertificateError:
+            log.exception("certificate of user %s not settled: the certification rule did not load", user_id)
+            return None
     _lock_person(user_id)
     current = current_certificate(user_id)
     held = rule.holds(frozenset(achieved))
@@ -99,6 +115,22 @@ def settle_certificate(
         why = f"不再满足认证条件：缺少{missing}" + (f"（{reason}）" if reason else "")
         return revoke_certificate(current, why[:REASON_MAX], by_id=by_id)
     return None
+
+
+def issue_due(achieved_of, user_ids) -> list[Certificate]:
+    """Issue every certificate that is due: people in `user_ids` whose levels (`achieved_of(id)`) meet the rule.
+
+    Only issues: a certificate is revoked when a level is (settle_certificate), never by a catch-up run.
+    """
+    rule = certification_rule()
+    issued = []
+    for user_id in user_ids:
+        achieved = achieved_of(user_id)
+        if rule.holds(frozenset(achieved)):
+            _lock_person(user_id)
+            if current_certificate(user_id) is None:
+                issued.append(issue_certificate(user_id, rule, achieved))
+    return issued
 
 
 def _lock_person(user_id: int) -> None:

@@ -143,3 +143,10 @@ def test_list_prints_numbers_and_urls(app, runner, make_user, certify):
         and "共 1 张" in result.output
     )
     assert "共 0 张" in runner.invoke(args=["certificates", "list", "--revoked"]).output
+
+
+def test_issue_due_uses_the_tracks_levels(app, runner, make_user, key_file):
+    make_user()
+    result = runner.invoke(args=["certificates", "issue-due"])
+    assert result.exit_code == 0, result.output
+    assert "共签发 0 张证书" in result.output

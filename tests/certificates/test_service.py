@@ -164,3 +164,23 @@ def test_list_filters_by_status_and_person(db, make_user, key_file, frozen, rule
     assert names(status="valid") == ["安娜"]
     assert names(status="revoked") == ["博文"]
     assert names(person="B2") == ["博文"]
+
+
+def test_an_unreadable_tracks_file_leaves_the_certificate_and_the_caller_alone(app, db, make_user, key_file, tmp_path):
+    person = make_user()
+    app.config["CONTENT_DIR"] = str(tmp_path)  # no tracks.yaml there
+    with pytest.raises(service.CertificateError, match="无法读取认证规则"):
+        service.certification_rule()
+    assert service.settle_certificate(person.id, {"communication/advanced": date(2026, 11, 1)}) is None
+    (tmp_path / "tracks.yaml").write_text("tracks: [", encoding="utf-8")
+    assert service.settle_certificate(person.id, {}) is None
+    assert ledger() == []
+
+
+def test_issue_due_issues_only_where_the_rule_holds_and_none_is_current(db, make_user, key_file, frozen, rule):
+    due, short, holder = make_user(), make_user(), make_user()
+    service.settle_certificate(holder.id, all_levels(rule))
+    levels = {due.id: all_levels(rule), short.id: all_levels(rule, skip="data/advanced"), holder.id: all_levels(rule)}
+    issued = service.issue_due(levels.__getitem__, [due.id, short.id, holder.id])
+    assert [certificate.user_id for certificate in issued] == [due.id]
+    assert len(ledger()) == 2
