@@ -98,7 +98,7 @@ def _status(credential_id: str) -> tuple[str, str]:
     if certificate.revocation is not None:
         revocation = certificate.revocation
         return "已撤销", f"{revocation.revoked_on}：{revocation.reason}"
-    return "有效", "未撤销（据本机数据库）"
+    return "有效", "据本机数据库，未撤销"
 
 
 @certificates_cli.command("issue-due")

@@ -107,7 +107,7 @@ def _heading(pdf: FPDF, page: CertificatePage) -> None:
     pdf.cell(160, 8, f"工号：{page.employee_no}", align="C")
     pdf.set_font(FONT, size=13)
     pdf.set_xy(25, 116)
-    pdf.multi_cell(160, 8, f"在以下五个技能维度均已达到高级，经{page.issuer_name}认证，特发此证。", align="L")
+    pdf.multi_cell(160, 8, f"已达成下列技能级别，经{page.issuer_name}认证，特发此证。", align="L")
 
 
 def _cells_table(pdf: FPDF, page: CertificatePage) -> None:

@@ -37,7 +37,7 @@ def test_verify_prints_issuer_subject_achievement_dates_and_valid(app, runner, t
         "客户沟通技巧·高级：达成于 2026-11-01",
         "✓ 签名",
         "✓ 签发者为本平台",
-        "状态：有效",
+        "状态：有效（据本机数据库，未撤销）",
     ):
         assert text in result.output
 
@@ -87,7 +87,7 @@ def test_verify_says_when_it_cannot_know_the_issuer(app, runner, tmp_path, make_
     result = runner.invoke(args=["certificates", "verify", path])
     assert result.exit_code == 0, result.output
     assert "? 签发者：本机没有签名密钥，无法判断是否为本平台签发" in result.output
-    assert "状态：有效" in result.output
+    assert "状态：有效（据本机数据库，未撤销）" in result.output
     assert not (tmp_path / "elsewhere.pem").exists()  # verifying never creates a key
 
 
