@@ -13,7 +13,9 @@ class DefaultConfig:
     SECRET_KEY = None
     # Empty means: a SQLite file `lms.sqlite3` in the instance folder.
     DATABASE_URL = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # pool_pre_ping: a pooled connection that a PostgreSQL restart (or pg_terminate_backend) closed is
+    # noticed at checkout and replaced, instead of failing the next request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Seconds a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT = 30
 
@@ -39,6 +41,25 @@ class DefaultConfig:
     # that every gunicorn worker shares the counters.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    # When Redis is unreachable, throttling goes on with per-process counters (logged as an error,
+    # counted in lms_ratelimit_storage_fallbacks_total) and sign-in keeps working; a second's
+    # timeout keeps a Redis that does not answer from holding up every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_STORAGE_OPTIONS: dict = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+    # Reverse proxies in front of the app (nginx, Caddy): how many to trust for X-Forwarded-For,
+    # -Proto, -Host, -Port and -Prefix. 0 (no proxy) ignores those headers entirely, so nobody can
+    # claim another address or scheme by sending them.
+    TRUSTED_PROXIES = 0
+
+    # /metrics (Prometheus) answers requests from these networks (CIDRs, a list or a comma-separated
+    # string) or carrying "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets 403.
+    METRICS_ALLOWED_NETWORKS: tuple | str = ("127.0.0.1/32", "::1/128")
+    METRICS_TOKEN = ""
+    # Logs: one JSON object per line on stderr ("json"), or Flask's plain text ("text").
+    LOG_FORMAT = "json"
+    LOG_LEVEL = "INFO"
 
     PEOPLE_PER_PAGE = 50
 

@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sqlalchemy_errors
 from werkzeug.exceptions import HTTPException
 
 from lms.clock import CalendarUnknown
@@ -17,6 +18,16 @@ MESSAGES = {
     500: ("服务器出错", "服务器处理时出现问题，已记录。请稍后重试。"),
     503: ("暂时无法处理", "服务暂时无法完成此操作，请稍后重试。"),
 }
+DATABASE_UNAVAILABLE = (
+    "数据库暂时无法连接，本次操作没有完成，请稍后重试。已经保存成功的内容不会丢失；考试页面会自动重试保存答案。"
+)
+# Lost or refused connections (a PostgreSQL restart, pg_terminate_backend, a full pool, SQLite's
+# "database is locked" after its busy timeout): temporary, so 503 and try again, never a 500.
+UNAVAILABLE_ERRORS = (
+    sqlalchemy_errors.OperationalError,
+    sqlalchemy_errors.InterfaceError,
+    sqlalchemy_errors.TimeoutError,
+)
 
 
 def _wants_json() -> bool:
@@ -44,6 +55,25 @@ def init_app(app: Flask) -> None:
         # A working-day count reached a year nobody configured: say so (503), never guess Monday to Friday.
         app.logger.error("working-day calendar: %s", error)
         return render_error(503, str(error))
+
+    def _database_unavailable(error):
+        from lms.extensions import db
+        from lms.observability.metrics import DATABASE_UNAVAILABLE as UNAVAILABLE_COUNT
+
+        UNAVAILABLE_COUNT.inc()
+        # One line, no traceback: during a restart every request lands here.
+        app.logger.error("database unavailable: %s", str(error).splitlines()[0][:300])
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone: the session is discarded at teardown anyway
+            app.logger.debug("rollback after a lost connection failed", exc_info=True)
+        response, code = render_error(503, DATABASE_UNAVAILABLE)
+        response = app.make_response((response, code))
+        response.headers["Retry-After"] = "2"
+        return response
+
+    for unavailable in UNAVAILABLE_ERRORS:
+        app.register_error_handler(unavailable, _database_unavailable)
 
     @app.errorhandler(HTTPException)
     def _http_error(error):
