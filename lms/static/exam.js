@@ -60,13 +60,30 @@
 
   var pending = {};
   var timer = null;
+  var inFlight = false;   // one autosave at a time, so an older answer can never land after a newer one
+  var retryDelay = 0;     // ms before the next try after a failure: 1 s, 2 s, 4 s … at most 15 s
+
+  function requeue(answers) {
+    // An answer changed again while this one was on its way is newer: keep that one.
+    Object.keys(answers).forEach(function (id) { if (!(id in pending)) { pending[id] = answers[id]; } });
+  }
+
+  function retryLater(answers, message) {
+    requeue(answers);
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : 1000, 15000);
+    status.textContent = message;
+    if (timer) { window.clearTimeout(timer); }
+    timer = window.setTimeout(flush, retryDelay + Math.floor(Math.random() * 500), false);
+  }
 
   // keepalive: the request outlives the page (pagehide). sendBeacon cannot carry the CSRF header.
   function flush(keepalive) {
     timer = null;
+    if (inFlight && !keepalive) { return; }   // sent again when the request on its way has answered
     var answers = pending;
     pending = {};
     if (!Object.keys(answers).length) { return; }
+    inFlight = true;
     status.textContent = "正在保存…";
     fetch(form.getAttribute("data-autosave-url"), {
       method: "POST",
@@ -75,8 +92,18 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
       body: JSON.stringify({ answers: answers })
     }).then(function (response) {
+      if (response.status >= 500 || response.status === 429) {
+        // The database restarting (503), a proxy without a node (502/504): nothing was saved; try again.
+        return { retry: true };
+      }
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     }).then(function (reply) {
+      inFlight = false;
+      if (reply.retry) {
+        retryLater(answers, "服务器暂时无法保存，答案仍在本页，正在自动重试…");
+        return;
+      }
+      retryDelay = 0;
       if (reply.status === 409 && reply.body.result_url) {
         window.location.assign(reply.body.result_url);
         return;
@@ -84,10 +111,10 @@
       (reply.body.saved || []).forEach(function (id) { showError(id, ""); });
       Object.keys(reply.body.errors || {}).forEach(function (id) { showError(id, reply.body.errors[id]); });
       status.textContent = reply.status === 200 ? "已保存" : (reply.body.message || "部分答案未保存，请查看提示");
+      if (Object.keys(pending).length && !timer) { flush(false); }
     }).catch(function () {
-      Object.keys(answers).forEach(function (id) { if (!(id in pending)) { pending[id] = answers[id]; } });
-      status.textContent = "网络中断，稍后重试；翻页时也会保存";
-      timer = window.setTimeout(flush, 3000, false);
+      inFlight = false;
+      retryLater(answers, "网络中断，答案仍在本页，正在自动重试；翻页时也会保存");
     });
   }
 
