@@ -27,6 +27,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _check_production_settings(app)
 
     from lms import clock, database, errors, extensions, request_policy, security, views
+    from lms.observability import setup as observability
+
+    observability.init_app(app)  # first: its hooks time and tag every request, refused ones too
 
     clock.init_app(app)
     request_policy.init_app(app)
