@@ -65,7 +65,7 @@ def test_the_quiz_pass_can_come_last_and_the_grading_hook_awards(db, tracks_db, 
     read_lessons(rep, BASIC)
     sign(rep, people["manager"], BASIC)
     assert _state(rep, BASIC).state == "in_progress"
-    take_quiz(rep, BASIC)  # level_quiz_graded runs in the grading transaction
+    take_quiz(rep, BASIC)  # the exam engine's grading calls level_quiz_graded in its transaction
     assert _state(rep, BASIC).state == "achieved"
     again = service.level_quiz_graded(_db.session.scalars(select(AttemptResult)).one())
     assert again is None  # idempotent: the award exists

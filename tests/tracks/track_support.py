@@ -47,7 +47,8 @@ BASIC, INTERMEDIATE = "communication/basic", "communication/intermediate"
 
 
 @lru_cache(maxsize=1)
-def _sources():
+def synced_sources():
+    """The repository's course, banks and tracks, loaded once per run (tracks checked like `lms content check`)."""
     check = check_tracks_file(CONTENT, QUIZZES)
     assert check and not check.problems, check.problems if check else "no tracks file"
     return load_course(CONTENT), load_banks(QUIZZES), check.tracks
@@ -56,7 +57,7 @@ def _sources():
 @pytest.fixture
 def tracks_db(app):
     """The repository's course, question bank and skill tracks synced into the test database."""
-    course, banks, tracks = _sources()
+    course, banks, tracks = synced_sources()
     with app.app_context():
         sync_course(course)
         sync_banks(banks, {})
@@ -108,11 +109,10 @@ def read_lessons(user: User, key: str) -> None:
     _db.session.commit()
 
 
-def take_quiz(user: User, key: str, right: bool = True, hook: bool = True):
-    """Start the cell's level quiz, answer every question right (or wrong), submit; returns the result.
+def take_quiz(user: User, key: str, right: bool = True):
+    """Start the cell's level quiz, answer every question right (or wrong), submit, commit; returns the result.
 
-    `hook` calls lms.tracks.service.level_quiz_graded in the grading transaction, as the exam
-    engine's grading hook (helper D's lms/exams/facts.py) will.
+    Grading calls lms.tracks.service.level_quiz_graded itself (lms.exams.facts.record_result).
     """
     person = _db.session.get(User, user.id)
     attempt = service.start_level_quiz(person, cell_of(key), clock.now(), random.Random(7))
@@ -121,8 +121,6 @@ def take_quiz(user: User, key: str, right: bool = True, hook: bool = True):
     answers = {str(slot.id): answer_for(slot, right) for slot in slots}
     attempts.save_answers(attempt, answers, clock.now())
     result = attempts.finish_attempt(attempt, clock.now())
-    if hook:
-        service.level_quiz_graded(result)
     _db.session.commit()
     return result
 
