@@ -49,9 +49,9 @@ def _delete_keys(prefix: str) -> None:
     server.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def redis_prefix():
-    """A throttling key prefix of this module's own; its Redis keys are deleted afterwards."""
+    """A throttling key prefix of this run's own; its Redis keys are deleted afterwards."""
     prefix = f"lms-multinode-{uuid.uuid4().hex}"
     yield prefix
     _delete_keys(prefix)
@@ -64,7 +64,7 @@ def _fresh_throttling(redis_prefix):
     _delete_keys(redis_prefix)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def node_settings(redis_prefix) -> dict[str, str]:
     test = _test_config()
     return {
@@ -78,9 +78,9 @@ def node_settings(redis_prefix) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def running_nodes(node_settings):
-    """Two gunicorn instances (two workers each) on free ports, started once per module.
+    """Two gunicorn instances (two workers each) on free ports, started once per run.
 
     They outlive each test's data (the `app` fixture empties the tables), and so do their caches:
     a cache that kept anything of an earlier test's rows would show here as a wrong page.
