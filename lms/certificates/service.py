@@ -92,7 +92,8 @@ def settle_certificate(
 
     Issues a certificate when the rule holds and none is current; revokes the
     current one when the rule no longer holds (`reason` says why, e.g. the
-    level revocation's reason). Returns the certificate issued or revoked, None
+    level revocation's reason; `by_id`, who revoked the level, is recorded as
+    the revoker). An issue is recorded as the system's. Returns the certificate issued or revoked, None
     when nothing changed. Runs inside the caller's transaction.
 
     When the tracks file cannot be read the certificate is left as it is (logged):
@@ -109,7 +110,7 @@ def settle_certificate(
     current = current_certificate(user_id)
     held = rule.holds(frozenset(achieved))
     if held and current is None:
-        return issue_certificate(user_id, rule, achieved, by_id=by_id)
+        return issue_certificate(user_id, rule, achieved)  # the system issues; by_id did the level, not this
     if not held and current is not None:
         missing = "、".join(cell_label(key) for key in rule.required_cells if key not in achieved)
         why = f"不再满足认证条件：缺少{missing}" + (f"（{reason}）" if reason else "")
