@@ -27,7 +27,7 @@ from lms.people.csv_import import RowError
 from lms.people.service import employee_no_key
 from lms.performance import grade_file, plans
 from lms.performance.grade_file import GradeFileError, GradeRow
-from lms.performance.ledger import current_fact
+from lms.performance.ledger import current_fact, current_facts
 from lms.record.service import append_fact
 
 # 7.2's target shares of each grade in a period: more is a warning.
@@ -242,12 +242,17 @@ def apply_import(
     )
     db.session.add(record)
     db.session.flush()
-    changed = [_write(planned, record, actor, reason, now) for planned in plan.rows if planned.action != "unchanged"]
+    changed = [
+        (_write(planned, record, actor, reason, now), planned.action)
+        for planned in plan.rows
+        if planned.action != "unchanged"
+    ]
     db.session.flush()
-    for grade in changed:
-        plans.sync_plan(grade, now)
-    for grade in changed:
-        record_grade_fact(grade, actor)
+    plans.sync_plans([grade for grade, _ in changed], now)
+    corrected = [grade_source(grade) for grade, action in changed if action == "correct"]
+    superseded = current_facts(FactKind.PERFORMANCE_GRADE, corrected)
+    for grade, _ in changed:
+        record_grade_fact(grade, actor, superseded.get(grade_source(grade)))
     plan.grade_import = record
     return plan
 
@@ -291,9 +296,14 @@ def grade_source(grade: PerformanceGrade) -> str:
     return f"performance_grade:{grade.id}"
 
 
-def record_grade_fact(grade: PerformanceGrade, actor: User | None):
-    """Append the grade's fact, superseding its current one when there is one (a correction)."""
+_LOOK_UP = object()
+
+
+def record_grade_fact(grade: PerformanceGrade, actor: User | None, supersedes=_LOOK_UP):
+    """Append the grade's fact, superseding its current one (a correction); `supersedes` when already looked up."""
     source = grade_source(grade)
+    if supersedes is _LOOK_UP:
+        supersedes = current_fact(FactKind.PERFORMANCE_GRADE, source)
     return append_fact(
         FactKind.PERFORMANCE_GRADE,
         subject_id=grade.user_id,
@@ -301,5 +311,5 @@ def record_grade_fact(grade: PerformanceGrade, actor: User | None):
         source=source,
         payload=grade_payload(grade),
         recorded_by_id=actor.id if actor else None,
-        supersedes=current_fact(FactKind.PERFORMANCE_GRADE, source),
+        supersedes=supersedes,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -50,7 +51,7 @@ def import_grades():
     except grades.GradeFileError as error:
         form.file.errors.append(str(error))
         return render_template("performance/import.html", form=form, plan=None)
-    confirm = GradeConfirmForm(payload=base64.b64encode(raw).decode(), file_name=name[:200])
+    confirm = GradeConfirmForm(payload=_pack(raw), file_name=name[:200])
     return render_template("performance/import.html", form=form, plan=plan, confirm=confirm)
 
 
@@ -59,10 +60,7 @@ def import_grades():
 def confirm_import():
     """Apply a previewed file: checked again in full, written only if every row is valid."""
     form = GradeConfirmForm()
-    try:
-        raw = base64.b64decode(form.payload.data or "", validate=True) if form.validate_on_submit() else b""
-    except (binascii.Error, ValueError):
-        raw = b""
+    raw = _unpack(form.payload.data) if form.validate_on_submit() else b""
     if not raw:
         flash("导入未确认，请重新上传文件。", "error")
         return redirect(url_for("performance.import_grades"))
@@ -88,6 +86,23 @@ def confirm_import():
     for warning in plan.warnings:
         flash("等级分布提醒：" + warning, "info")
     return redirect(url_for("performance.list_grades"))
+
+
+def _pack(raw: bytes) -> str:
+    """The previewed file for the confirmation's hidden field, compressed: Werkzeug takes at most 500 kB of form."""
+    return base64.b64encode(zlib.compress(raw, 6)).decode()
+
+
+def _unpack(payload: str | None) -> bytes:
+    """The file back from the hidden field; b"" for anything that is not one (nor larger than an upload may be)."""
+    try:
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(
+            base64.b64decode(payload or "", validate=True), current_app.config["MAX_CONTENT_LENGTH"]
+        )
+    except (binascii.Error, ValueError, zlib.error):
+        return b""
+    return b"" if inflater.unconsumed_tail else raw
 
 
 @bp.get("/imports")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import re
+import zlib
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db as _db
@@ -105,9 +108,7 @@ def test_a_correction_on_the_page_asks_for_the_reason(app, client, auth, org, fr
     with app.app_context():
         import_grades(csv_bytes([["S001", "2026-Q3", "85", "A", "", ""]]))
     auth.login(org["hr"])
-    import base64
-
-    payload = base64.b64encode(csv_bytes([["S001", "2026-Q3", "90", "S", "", ""]])).decode()
+    payload = base64.b64encode(zlib.compress(csv_bytes([["S001", "2026-Q3", "90", "S", "", ""]]))).decode()
     page = client.post_form("/performance/import/confirm", {"payload": payload, "file_name": "fix.csv"})
     assert "请填写更正原因" in page.get_data(as_text=True) and _count(app, RecordEntry) == 1
     client.post_form(
@@ -235,3 +236,25 @@ def test_lists_are_paginated(app, client, auth, org, frozen_now, import_grades):
     alerts = client.get("/performance/alerts?page=2").get_data(as_text=True)
     assert "第 2 / 2 页，共 3 条" in alerts and alerts.count("2026-Q2 D") == 1
     assert "第 1 / 3 页" in client.get("/performance/reviews").get_data(as_text=True)
+
+
+def test_a_tampered_confirmation_writes_nothing(app, client, auth, org, frozen_now):
+    auth.login(org["hr"])
+    bomb = base64.b64encode(zlib.compress(b"0" * (app.config["MAX_CONTENT_LENGTH"] + 10))).decode()
+    for payload in ("not base64!", base64.b64encode(b"plain, not compressed").decode(), bomb):
+        page = client.post_form("/performance/import/confirm", {"payload": payload}, follow_redirects=True)
+        assert "导入未确认，请重新上传文件" in page.get_data(as_text=True)
+    assert _count(app, GradeImport) == 0
+
+
+def test_a_file_longer_than_the_limit_is_refused_whole(db, org, frozen_now, monkeypatch):
+    from lms.performance import grade_file, grades
+
+    monkeypatch.setattr(grade_file, "MAX_ROWS", 2)
+    rows = [
+        ["S001", "2026-Q1", "85", "A", "", ""],
+        ["S001", "2026-Q2", "85", "A", "", ""],
+        ["S001", "2026-Q3", "85", "A", "", ""],
+    ]
+    with pytest.raises(grades.GradeFileError, match="超过 2 行数据"):
+        grades.plan_import(csv_bytes(rows), "big.csv")
