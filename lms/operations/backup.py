@@ -56,7 +56,7 @@ FORMAT = "lms-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATA_MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
-NAME_PATTERN = re.compile(r"^lms-backup-(\d{8}T\d{6}Z)(?:-\d+)?\.tar$")
+NAME_PATTERN = re.compile(r"^lms-backup-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar$")
 PARTIAL_SUFFIX = ".partial"
 # Files of the instance folder that hold secrets (the secret key lives in config.py, written by `lms setup`).
 SECRET_FILE_PATTERNS = ("config.py", "*.pem", "*.key", "*secret*")
@@ -106,7 +106,9 @@ def backups_in(folder: Path) -> list[Path]:
     """The finished backups in `folder`, oldest first (partial files and secrets files are not backups)."""
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.iterdir() if NAME_PATTERN.match(path.name))
+    named = [(NAME_PATTERN.match(path.name), path) for path in folder.iterdir()]
+    # By time, then by the number a second backup within the same second gets (-2, -3 …).
+    return [path for _stamp, _number, path in sorted((m.group(1), int(m.group(2) or 1), p) for m, p in named if m)]
 
 
 def secrets_path_for(backup: Path) -> Path:
@@ -116,7 +118,9 @@ def secrets_path_for(backup: Path) -> Path:
 
 def latest_backup() -> BackupRecord | None:
     """The last finished backup recorded in the database (every node sees it), or None."""
-    return db.session.scalars(select(BackupRecord).order_by(BackupRecord.created_at.desc()).limit(1)).first()
+    return db.session.scalars(
+        select(BackupRecord).order_by(BackupRecord.created_at.desc(), BackupRecord.id.desc()).limit(1)
+    ).first()
 
 
 def latest_backup_age() -> float | None:
@@ -227,6 +231,8 @@ def create_backup(out_dir: Path | None = None, *, include_secrets: bool = True) 
     finally:
         data_tmp.unlink(missing_ok=True)
     secrets_path = _write_secrets(secrets_path_for(final)) if include_secrets else None
+    if BackupRecord.__tablename__ not in manifest["tables"]:
+        return CreatedBackup(final, secrets_path, manifest)  # a database not yet upgraded to 0016 (before an upgrade)
     db.session.add(
         BackupRecord(
             created_at=taken_at,
