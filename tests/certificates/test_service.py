@@ -184,3 +184,12 @@ def test_issue_due_issues_only_where_the_rule_holds_and_none_is_current(db, make
     issued = service.issue_due(levels.__getitem__, [due.id, short.id, holder.id])
     assert [certificate.user_id for certificate in issued] == [due.id]
     assert len(ledger()) == 2
+
+
+def test_the_system_issues_and_the_level_revoker_revokes(db, make_user, key_file, frozen, rule):
+    person, mentor, hr = make_user(), make_user(roles=("mentor",)), make_user(roles=("hr",))
+    certificate = service.settle_certificate(person.id, all_levels(rule), by_id=mentor.id)
+    assert certificate.issued_by_id is None
+    service.settle_certificate(person.id, all_levels(rule, skip="data/advanced"), by_id=hr.id, reason="误判")
+    assert [entry.recorded_by_id for entry in ledger()] == [None, hr.id]
+    assert certificate.revocation.revoked_by_id == hr.id
