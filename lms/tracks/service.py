@@ -470,7 +470,8 @@ def assessor_choices(user: User) -> list[User]:
     ids = [i for i in (user.mentor_id, user.manager_id) if i and i != user.id]
     if not ids:
         return []
-    return list(db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.id)))
+    found = {p.id: p for p in db.session.scalars(select(User).where(User.id.in_(ids), User.active.is_(True)))}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]  # the mentor first, who usually assesses
 
 
 def request_assessment(
