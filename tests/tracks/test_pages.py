@@ -235,3 +235,17 @@ def test_the_queue_lists_only_my_requests_and_hr_sees_all(app, client, auth, tra
     auth.logout()
     auth.login(people["hr"])
     assert client.get("/skills/assessments?all=1").get_data(as_text=True).count('<td class="age">') == 3
+
+
+def test_a_level_quiz_result_page_leads_back_to_the_tracks(app, client, auth, tracks_db, people, frozen):
+    with app.app_context():
+        attempt_id = take_quiz(people["rep"], BASIC).attempt_id
+    for viewer, back in (("rep", 'href="/skills/"'), ("manager", f'href="/skills/people/{people["rep"].id}"')):
+        auth.login(people[viewer])
+        page = client.get(f"/exams/attempts/{attempt_id}/result")
+        assert (
+            page.status_code == 200
+            and back in page.get_data(as_text=True)
+            and "返回技能路径" in page.get_data(as_text=True)
+        )
+        auth.logout()
