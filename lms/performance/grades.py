@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms import clock
 from lms.domain import DomainError
@@ -240,14 +241,20 @@ def apply_import(
         periods=", ".join(sorted({planned.row.period.key for planned in plan.rows}))[:200],
         reason=reason or None,
     )
-    db.session.add(record)
-    db.session.flush()
-    changed = [
-        (_write(planned, record, actor, reason, now), planned.action)
-        for planned in plan.rows
-        if planned.action != "unchanged"
-    ]
-    db.session.flush()
+    # A savepoint: a grade another HR officer writes meanwhile (the same person and period) collides on
+    # the unique index; it is reported, and nothing of this file stays written.
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+            db.session.flush()
+            changed = [
+                (_write(planned, record, actor, reason, now), planned.action)
+                for planned in plan.rows
+                if planned.action != "unchanged"
+            ]
+            db.session.flush()
+    except IntegrityError:
+        raise GradeImportError("导入时这些等级已被他人修改，未写入任何数据。请重新上传文件预览。") from None
     plans.sync_plans([grade for grade, _ in changed], now)
     corrected = [grade_source(grade) for grade, action in changed if action == "correct"]
     superseded = current_facts(FactKind.PERFORMANCE_GRADE, corrected)
@@ -262,7 +269,10 @@ def _write(planned: PlannedGrade, record: GradeImport, actor: User | None, reaso
     grade = planned.before
     if grade is None:
         grade = PerformanceGrade(
-            user_id=planned.user_id, period=row.period.key, period_kind=row.period.kind, published_on=clock.today()
+            user_id=planned.user_id,
+            period=row.period.key,
+            period_kind=row.period.kind,
+            published_on=clock.local_date(now),
         )
         db.session.add(grade)
     grade.score, grade.grade, grade.kpi_rate, grade.satisfaction_percentile = row.values()

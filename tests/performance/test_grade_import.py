@@ -249,3 +249,16 @@ def test_the_period_that_has_begun_counts_in_company_local_time(db, org, frozen_
     frozen_now(datetime(2026, 9, 30, 16, 30))  # still 09-30 in UTC, already 10-01 00:30 in Beijing
     plan = import_grades(csv_bytes([["S001", "2026-Q4", "85", "A", "", ""], ["S002", "2026-10", "85", "A", "", ""]]))
     assert plan.errors == []
+
+
+def test_a_grade_written_meanwhile_by_someone_else_is_reported_and_nothing_stays(
+    db, org, frozen_now, import_grades, monkeypatch
+):
+    data = csv_bytes([["S001", "2026-Q3", "85", "A", "", ""], ["S002", "2026-Q3", "75", "B", "", ""]])
+    stale = grades.plan_import(data, "mine.csv")  # what this officer previewed
+    import_grades(csv_bytes([["S002", "2026-Q3", "70", "B", "", ""]]), "theirs.csv")  # another officer, meanwhile
+    monkeypatch.setattr(grades, "plan_import", lambda *_: stale)  # the other write lands after the check
+    with pytest.raises(grades.GradeImportError, match="已被他人修改"):
+        grades.apply_import(data, "mine.csv", actor=None)
+    _db.session.rollback()
+    assert (_count(PerformanceGrade), _count(GradeImport), _count(RecordEntry)) == (1, 1, 1)
