@@ -249,3 +249,32 @@ def test_a_level_quiz_result_page_leads_back_to_the_tracks(app, client, auth, tr
             and "返回技能路径" in page.get_data(as_text=True)
         )
         auth.logout()
+
+
+def test_the_skills_page_costs_the_same_statements_however_long_the_history(
+    app, client, auth, tracks_db, people, frozen, make_user
+):
+    from sqlalchemy import event
+
+    def statements_for(person) -> int:
+        seen = []
+        with app.app_context():
+            engine = _db.engine
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        auth.login(person)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/skills/").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        auth.logout()
+        return len(seen)
+
+    short, long = people["rep"], make_user(manager_id=people["manager"].id, mentor_id=people["mentor"].id)
+    with app.app_context():
+        complete_level(short, people["mentor"], BASIC)
+        for key in (BASIC, "product/basic", "process/basic"):
+            complete_level(long, people["mentor"], key)
+        take_quiz(long, "data/basic", right=False)
+        sign(long, people["mentor"], "data/basic", score=1)
+    assert statements_for(long) == statements_for(short)
