@@ -212,7 +212,7 @@ def create_backup(out_dir: Path | None = None, *, include_secrets: bool = True) 
     db.session.commit()  # hold no transaction of our own while the snapshot is taken
     taken_at = clock.now()
     final = _free_name(folder, taken_at)
-    data_tmp = folder / f".{final.name}.data{PARTIAL_SUFFIX}"
+    data_tmp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}.data{PARTIAL_SUFFIX}"
     try:
         with _disk_errors("写入备份"):
             if dialect == "sqlite":
@@ -298,7 +298,7 @@ def _snapshot_postgresql(engine: Engine, target: Path) -> dict:
 
 def _write_archive(final: Path, data_file: Path, member: str, manifest: dict) -> dict:
     """Write data then manifest into `final` through a .partial name, fsync, rename; returns the data entry."""
-    partial = final.with_name(f".{final.name}{PARTIAL_SUFFIX}")
+    partial = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}{PARTIAL_SUFFIX}")
     digest = hashlib.sha256()
     size = data_file.stat().st_size
     data_entry = {"member": member, "size": size}
