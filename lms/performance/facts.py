@@ -18,6 +18,8 @@ from lms.performance.grades import grade_payload, grade_source
 from lms.suggestions.service import adopted_payload
 
 BATCH = 2000
+# The kinds this provider answers for (lms.record.rebuild), also while their tables are empty.
+FACT_KINDS = (FactKind.PERFORMANCE_GRADE, FactKind.AWARD, FactKind.SUGGESTION_ADOPTED)
 
 
 def expected_facts() -> Iterator[dict]:

@@ -258,3 +258,21 @@ def test_a_file_longer_than_the_limit_is_refused_whole(db, org, frozen_now, monk
     ]
     with pytest.raises(grades.GradeFileError, match="超过 2 行数据"):
         grades.plan_import(csv_bytes(rows), "big.csv")
+
+
+def test_the_rebuild_check_finds_the_ledger_consistent_and_names_a_changed_grade(app, org, frozen_now, import_grades):
+    from lms.record import rebuild
+
+    with app.app_context():
+        import_grades(csv_bytes([["S001", "2026-Q3", "85", "A", "", ""]]))
+        report = rebuild.check()
+        assert report.ok, report.differences
+        assert "lms.performance.facts" in report.providers
+        grade = _db.session.scalars(select(PerformanceGrade)).one()
+        grade.grade, grade.score = "S", 95  # a change that bypassed the import: no fact for it
+        _db.session.flush()
+        changed = rebuild.check()
+        assert [(d.problem, d.kind, d.source) for d in changed.differences] == [
+            ("different", "performance_grade", f"performance_grade:{grade.id}")
+        ]
+        _db.session.rollback()
