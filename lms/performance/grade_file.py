@@ -174,7 +174,9 @@ def _cell_text(cell) -> str:
         day = value.date() if isinstance(value, datetime) else value
         return f"{day.year}-{day.month:02d}" if day.day == 1 else day.isoformat()
     if isinstance(value, int | float):
-        number = Decimal(str(value))
+        # A formula's cached value carries binary noise (85*0.7+… = 72.30000000000001): 12 significant
+        # digits keep every value a person typed and drop the noise, so one place stays one place.
+        number = Decimal(format(value, ".12g")) if isinstance(value, float) else Decimal(value)
         if "%" in (getattr(cell, "number_format", "") or ""):
             return _plain(number * 100) + "%"
         return _plain(number)

@@ -88,6 +88,15 @@ def test_xlsx_with_numbers_percent_cells_and_a_month_excel_turned_into_a_date(db
     )
 
 
+def test_an_excel_formulas_binary_noise_is_read_as_the_number_it_shows(db, org, frozen_now, import_grades):
+    noisy = 72.3 * 1.0000000000000002  # 72.30000000000001 as a float, 72.3 in Excel
+    assert str(noisy) != "72.3"
+    plan = import_grades(xlsx_bytes([["S001", "2026-Q3", noisy, "B"], ["S002", "2026-Q3", 85.25, "A"]]), "q3.xlsx")
+    assert [str(error) for error in plan.errors] == ["第 3 行：绩效总分「85.25」最多保留 1 位小数"]
+    plan = import_grades(xlsx_bytes([["S001", "2026-Q3", noisy, "B"]]), "q3.xlsx")
+    assert plan.rows[0].row.score == Decimal("72.3")
+
+
 def test_a_wrong_encoding_is_reported_and_nothing_written(db, org, frozen_now, import_grades):
     with pytest.raises(grades.GradeFileError, match="编码"):
         import_grades(csv_bytes([["S001", "2026-Q3", "85", "A", "", ""]], encoding="utf-16"))
