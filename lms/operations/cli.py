@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from lms import clock
 from lms.extensions import db
@@ -119,6 +119,7 @@ def list_jobs_command():
 
 
 @click.command("doctor", help="检查配置、数据库、Redis、SMTP、磁盘、备份、定时任务和档案；有问题时退出码为 1")
+@with_appcontext
 @click.option("--quick", is_flag=True, help="档案只核对链头与最近的检查点，不逐条校验。")
 def doctor_command(quick: bool):
     """Check configuration, database, Redis, SMTP, disk, backups, jobs and the ledger; exit 1 if anything is wrong."""

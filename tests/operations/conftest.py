@@ -15,6 +15,7 @@ import uuid
 import pytest
 from aiosmtpd.controller import Controller
 from conftest import EXTERNAL_DB, Client, _test_config
+from exams.exam_support import frozen_now  # noqa: F401 (the exam tests' clock fixture, for every test here)
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
