@@ -184,8 +184,8 @@ def _cell_text(cell) -> str:
 
 
 def _plain(number: Decimal) -> str:
-    text = format(number.normalize(), "f")
-    return text
+    """85, not 85.0 or 8.5E+1: the text a person would have typed."""
+    return format(number.normalize(), "f")
 
 
 def _map_header(header: list[str]) -> dict[str, int]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.extensions import db
-from lms.models import ImprovementPlan, PerformanceGrade
+from lms.models import ImprovementPlan, PerformanceGrade, User
 
 REEVALUATE_AFTER_DAYS = 30  # calendar days (7.2.2: 30天后重新评估)
 
@@ -51,8 +51,6 @@ def _sync(grade: PerformanceGrade, plan: ImprovementPlan | None, now: datetime) 
 
 def open_plans(condition):
     """A select of the plans not cancelled for people matching `condition` (on User), soonest re-evaluation first."""
-    from lms.models import User
-
     return (
         select(ImprovementPlan)
         .join(User, User.id == ImprovementPlan.user_id)
