@@ -276,3 +276,15 @@ def test_expected_facts_match_the_ledger(db, tracks_db, people, frozen):
     for key, fact in expected.items():
         assert canonical_json(fact["payload"]) == current[key].payload, key
         assert fact["occurred_at"] == current[key].occurred_at and fact["subject_id"] == current[key].subject_id
+
+
+def test_the_record_rebuild_check_finds_the_skill_facts_in_order(db, tracks_db, people, frozen):
+    from lms.record import rebuild
+
+    assert rebuild.check(["lms.tracks.facts"]).ok  # nothing yet, nothing expected
+    award = complete_level(people["rep"], people["mentor"], BASIC)
+    service.revoke_level(award, _db.session.get(User, people["hr"].id), "复核不通过", frozen.get())
+    _db.session.commit()
+    report = rebuild.check(["lms.tracks.facts"])
+    assert report.ok, [str(d) for d in report.differences]
+    assert report.expected_count == 2 and {"skill_level", "skill_assessment"}.isdisjoint(report.unchecked_kinds)
