@@ -26,6 +26,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 # lms writes its own JSON line per request; gunicorn's error log stays on stderr beside it.
 accesslog = None
 errorlog = "-"
+# gunicorn 24+ opens a control socket at one fixed path per user (~/.gunicorn/gunicorn.ctl): two
+# instances on one machine would fight over it. Set `--control-socket PATH` per instance to use it.
+control_socket_disable = True
 
 
 def on_starting(_server) -> None:
