@@ -31,6 +31,7 @@ from lms import clock
 from lms.access import STAFF_ADMIN_ROLES
 from lms.domain import DomainError
 from lms.exams import attempts as exam_attempts
+from lms.exams.paper import PaperError
 from lms.extensions import db
 from lms.markdown import MAX_USER_LINES, render_user_markdown
 from lms.models import (
@@ -383,7 +384,10 @@ def start_level_quiz(user: User, cell: SkillCell, now: datetime, rng: random.Ran
     exam = db.session.get(Exam, cell.exam_id) if cell.exam_id else None
     if exam is None or exam.kind != ExamKind.LEVEL_QUIZ:
         raise TrackError("本格尚无等级测验，请联系人力资源部同步技能路径。")
-    return exam_attempts.start_attempt(exam, user, now, rng)
+    try:
+        return exam_attempts.start_attempt(exam, user, now, rng)
+    except PaperError:  # the bank lacks this level's questions (not synced yet): say so, not a 500
+        raise TrackError("题库中本级的题目不足，暂时无法开始测验，请联系人力资源部同步题库。") from None
 
 
 def _refuse_unless_open(state: CellState) -> None:

@@ -278,3 +278,16 @@ def test_the_skills_page_costs_the_same_statements_however_long_the_history(
         take_quiz(long, "data/basic", right=False)
         sign(long, people["mentor"], "data/basic", score=1)
     assert statements_for(long) == statements_for(short)
+
+
+def test_a_quiz_without_questions_in_the_bank_says_so(app, client, auth, tracks_db, people, frozen):
+    from lms.models import Question
+
+    with app.app_context():
+        _db.session.execute(Question.__table__.update().values(retired_at=frozen.get()))
+        _db.session.commit()
+    auth.login(people["rep"])
+    page = client.post_form(f"{CELL}/quiz", follow_redirects=True)
+    assert page.status_code == 200 and "题库中本级的题目不足" in page.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.query(ExamAttempt).count() == 0
