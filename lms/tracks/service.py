@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
@@ -819,10 +819,3 @@ def _settle_certificate(user_id: int, by: User | None, reason: str | None) -> No
         return  # the certificates package is not there yet; an error inside it is not hidden
     settle_certificate = importlib.import_module(CERTIFICATES).settle_certificate
     settle_certificate(user_id, achieved_cells(user_id), by_id=by.id if by else None, reason=reason)
-
-
-def awards_count(user_id: int) -> int:
-    """How many current levels the person holds."""
-    return db.session.scalar(
-        select(func.count()).select_from(current_awards_query().where(SkillLevelAward.user_id == user_id).subquery())
-    )

@@ -291,3 +291,22 @@ def test_a_quiz_without_questions_in_the_bank_says_so(app, client, auth, tracks_
     assert page.status_code == 200 and "题库中本级的题目不足" in page.get_data(as_text=True)
     with app.app_context():
         assert _db.session.query(ExamAttempt).count() == 0
+
+
+def test_a_rep_withdraws_a_request_and_asks_someone_else(app, client, auth, tracks_db, people, frozen):
+    auth.login(people["rep"])
+    client.post_form(f"{CELL}/request", {"assessor": str(people["mentor"].id)})
+    first = _request_id(app)
+    assert client.post_form(f"/skills/requests/{first}/withdraw").status_code == 302
+    again = client.post_form(f"/skills/requests/{first}/withdraw", follow_redirects=True)
+    assert "已评估或已撤回" in again.get_data(as_text=True)
+    client.post_form(f"{CELL}/request", {"assessor": str(people["manager"].id)})
+    auth.logout()
+    auth.login(people["other"])
+    assert client.post_form(f"/skills/requests/{first}/withdraw").status_code == 404  # not theirs
+    with app.app_context():
+        rows = _db.session.scalars(select(SkillAssessmentRequest).order_by(SkillAssessmentRequest.id)).all()
+        assert [(r.status, r.assessor_id) for r in rows] == [
+            ("withdrawn", people["mentor"].id),
+            ("open", people["manager"].id),
+        ]
