@@ -74,6 +74,8 @@ def test_starting_the_quiz_opens_the_exam_page_and_a_cooldown_says_when(app, cli
     refused = client.post_form(f"{CELL}/quiz", follow_redirects=True).get_data(as_text=True)
     assert "2026-11-09 起可再次参加" in refused
     assert "2026-11-09 起可开始下一轮" in client.get(CELL).get_data(as_text=True)
+    # failed level quizzes put no exam or remediation on the dashboard's exam panel
+    assert "等级测验" not in client.get("/dashboard/rep").get_data(as_text=True)
 
 
 def test_level_quizzes_stay_off_the_quarterly_exam_pages(app, client, auth, tracks_db, people, frozen):
