@@ -25,10 +25,10 @@ COVERAGE_PER_PAGE = 20
 EVIDENCE_ENDPOINT = "tracks.person_evidence"
 
 
-def _filters() -> tuple[MatrixFilterForm, team.MatrixFilter]:
+def _filters(matrix: team.TeamMatrix) -> tuple[MatrixFilterForm, team.MatrixFilter]:
     """The filter form as submitted, and the filter it stands for (fields with an error are left out)."""
     form = MatrixFilterForm(request.args)
-    form.team.choices = options([("", "全部团队")] + [(name, name) for name in team.team_options(current_user)])
+    form.team.choices = options([("", "全部团队")] + [(name, name) for name in matrix.teams])
     form.validate()
     value = {name: (form[name].data or "") if not form[name].errors else "" for name in ("team", "dimension", "level")}
     return form, team.MatrixFilter(**value)
@@ -38,17 +38,17 @@ def _filters() -> tuple[MatrixFilterForm, team.MatrixFilter]:
 @roles_required(*FOLLOWER_ROLES)
 def matrix():
     """People × dimensions: the highest level each holds, counts per level, filters, a page at a time."""
-    form, filters = _filters()
+    matrix = team.TeamMatrix(current_user)
+    form, filters = _filters(matrix)
     per_page = current_app.config.get("SKILL_MATRIX_PER_PAGE", MATRIX_PER_PAGE)
-    pagination, rows = team.matrix_page(current_user, filters, request.args.get("page", 1, type=int), per_page)
-    counts = team.level_counts(current_user, filters, pagination.total or 0)
+    page, rows = matrix.page(filters, request.args.get("page", 1, type=int), per_page)
     return render_template(
         "tracks/team_matrix.html",
         form=form,
         filters=filters,
-        page=pagination,
+        page=page,
         rows=rows,
-        counts=counts,
+        counts=matrix.counts(filters),
         dimensions=SKILL_DIMENSIONS,
         levels=team.LEVEL_FILTERS,
         evidence_endpoint=EVIDENCE_ENDPOINT,
@@ -60,14 +60,13 @@ def matrix():
 @roles_required(*FOLLOWER_ROLES)
 def matrix_csv():
     """The whole filtered matrix as a spreadsheet (the one CSV helper: BOM for Excel, no formulas)."""
-    _, filters = _filters()
-    rows = team.all_rows(current_user, filters)
-    return csv_response("skill-matrix.csv", team.MATRIX_CSV_HEADER, team.matrix_csv_rows(rows))
+    matrix = team.TeamMatrix(current_user)
+    _, filters = _filters(matrix)
+    return csv_response("skill-matrix.csv", team.MATRIX_CSV_HEADER, team.matrix_csv_rows(matrix.all_rows(filters)))
 
 
 def _coverage(team_name: str) -> list[team.TeamCoverage]:
-    known = team_name in team.team_options(current_user)
-    return team.coverage_by_team(current_user, team_name if known else "")
+    return team.coverage_by_team(current_user, team_name)
 
 
 @bp.get("/coverage")

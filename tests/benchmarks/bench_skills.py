@@ -29,7 +29,7 @@ sys.path.insert(0, str(HERE.parent))  # tests/: the seeder lives in tests/tracks
 import harness  # noqa: E402
 
 MATRIX = "/skills/team/"
-SKILLS = "/skills"
+SKILLS = "/skills/"
 REPS, TEAM_SIZE = 2000, 20
 HR_LOGIN, REP_LOGIN, PASSWORD = "bench-hr", "S00001", "Seed-pass-1"
 

@@ -60,12 +60,12 @@ def _standing(rows) -> dict[str, dict[str, str | None]]:
 
 
 def _page(viewer, **filters):
-    _, rows = team.matrix_page(viewer, MatrixFilter(**filters), page=1, per_page=50)
+    _, rows = team.TeamMatrix(viewer).page(MatrixFilter(**filters), page=1, per_page=50)
     return _standing(rows)
 
 
 def test_cells_hold_the_highest_current_level_and_revoked_levels_do_not_count(db, org, levels):
-    pagination, rows = team.matrix_page(org["hr"], MatrixFilter(), page=1, per_page=50)
+    _, rows = team.TeamMatrix(org["hr"]).page(MatrixFilter(), page=1, per_page=50)
     standing = _standing(rows)
     assert standing["甲"]["communication"] == "intermediate"
     assert standing["乙"]["communication"] is None  # its only award is revoked
@@ -78,9 +78,9 @@ def test_cells_hold_the_highest_current_level_and_revoked_levels_do_not_count(db
 
 
 def test_hr_sees_every_active_rep_and_only_reps(db, org, levels):
-    pagination, _ = team.matrix_page(org["hr"], MatrixFilter(), page=1, per_page=50)
-    assert {person.name for person in pagination.items} == {"秦导师", "甲", "乙", "丙", "丁"}
-    assert pagination.total == 5
+    page, rows = team.TeamMatrix(org["hr"]).page(MatrixFilter(), page=1, per_page=50)
+    assert [row.person.name for row in rows] == ["秦导师", "甲", "乙", "丙", "丁"]  # by team, then employee number
+    assert page.total == 5
 
 
 def test_a_manager_sees_only_their_people_and_a_mentor_only_mentees(db, org, levels):
@@ -92,8 +92,8 @@ def test_a_manager_sees_only_their_people_and_a_mentor_only_mentees(db, org, lev
 
 def test_team_filter_and_team_options_stay_within_the_viewers_people(db, org, levels):
     assert set(_page(org["hr"], team="华南一组")) == {"丁"}
-    assert team.team_options(org["hr"]) == ["华东一组", "华南一组"]
-    assert team.team_options(org["other_boss"]) == ["华南一组"]
+    assert team.TeamMatrix(org["hr"]).teams == ["华东一组", "华南一组"]
+    assert team.TeamMatrix(org["other_boss"]).teams == ["华南一组"]
     assert _page(org["other_boss"], team="华东一组") == {}
 
 
@@ -122,13 +122,15 @@ def test_unknown_filter_values_are_refused():
 
 
 def test_counts_per_cell_cover_everyone_listed_not_only_the_page(db, org, levels):
-    pagination, _ = team.matrix_page(org["hr"], MatrixFilter(), page=1, per_page=2)
-    assert len(pagination.items) == 2
-    counts = team.level_counts(org["hr"], MatrixFilter(), pagination.total)
+    matrix = team.TeamMatrix(org["hr"])
+    page, rows = matrix.page(MatrixFilter(), page=1, per_page=2)
+    assert len(rows) == 2 and page.total == 5 and page.pages == 3
+    counts = matrix.counts(MatrixFilter())
+    assert counts.total == 5
     assert counts.by_dimension["communication"] == {"none": 4, "basic": 0, "intermediate": 1, "advanced": 0}
     assert counts.by_dimension["data"] == {"none": 4, "basic": 0, "intermediate": 0, "advanced": 1}
     assert counts.by_dimension["product"] == {"none": 4, "basic": 1, "intermediate": 0, "advanced": 0}
-    south = team.level_counts(org["hr"], MatrixFilter(team="华南一组"), 1)
+    south = matrix.counts(MatrixFilter(team="华南一组"))
     assert south.count("product", "basic") == 1 and south.count("communication", "none") == 1
 
 
@@ -145,7 +147,7 @@ def test_a_level_awarded_again_after_its_revocation_counts(db, org, levels):
     again = grant_levels(db.session, [Grant(yi.id, "communication/basic", date(2026, 8, 1))], org["boss"].id)
     db.session.commit()
     assert award.revocation is not None and db.session.get(SkillLevelAward, again[0]).sequence == 2
-    _, rows = team.matrix_page(org["hr"], MatrixFilter(), page=1, per_page=50)
+    _, rows = team.TeamMatrix(org["hr"]).page(MatrixFilter(), page=1, per_page=50)
     yi_cells = {cell.dimension: cell for cell in next(row for row in rows if row.person.name == "乙").cells}
     assert yi_cells["communication"].level == "basic" and yi_cells["communication"].achieved_on == date(2026, 8, 1)
 
@@ -193,7 +195,8 @@ def test_the_page_shows_the_managers_people_with_colours_counts_and_links_to_evi
     page = client.get("/skills/team/").get_data(as_text=True)
     assert "甲" in page and "丙" in page and "丁" not in page
     jia = org["east"][0]
-    assert f'href="/skills/people/{jia.id}#communication"' in page
+    assert f'href="/skills/people/{jia.id}#cell-communication-intermediate"' in page
+    assert f'href="/skills/people/{jia.id}#cell-data-basic"' in page  # nothing yet: the level to work on
     assert 'class="skill-level level-2" data-dimension="communication"' in page  # 甲's 进阶
     assert 'class="skill-level level-3" data-dimension="data"' in page  # 丙's 高级
     assert "2026-05-04" in page
