@@ -48,6 +48,7 @@ def run_checks(quick: bool = False) -> list[Finding]:
         check_jobs,
         (lambda: check_ledger(quick)),
         check_signing_key,
+        check_certificate_fonts,
     ]
     findings: list[Finding] = []
     for check in checks:
@@ -252,3 +253,22 @@ def check_signing_key() -> Iterable[Finding]:
         yield Finding("签名密钥", False, f"{path} 的权限是 {mode:o}，别人也能读：请 chmod 600")
     else:
         yield Finding("签名密钥", True, f"证书签名密钥 {path} 可用")
+
+
+def check_certificate_fonts() -> Iterable[Finding]:
+    """字体：the Chinese font the certificate PDF is set in, and CERTIFICATE_FALLBACK_FONT when configured."""
+    if importlib.util.find_spec("lms.certificates") is None or importlib.util.find_spec("lms.certificates.pdf") is None:
+        return
+    from lms.certificates import pdf
+
+    fonts = [("证书字体", Path(pdf.FONT_FILE))]
+    fallback = current_app.config.get("CERTIFICATE_FALLBACK_FONT")
+    if fallback:
+        fonts.append(("备用字体（CERTIFICATE_FALLBACK_FONT）", Path(fallback)))
+    for label, path in fonts:
+        if not path.is_file():
+            yield Finding("字体", False, f"{label} {path} 不存在：证书 PDF 无法生成中文")
+        elif path.stat().st_size == 0:
+            yield Finding("字体", False, f"{label} {path} 是空文件")
+        else:
+            yield Finding("字体", True, f"{label} {path.name} 可用")

@@ -91,3 +91,12 @@ def test_every_check_reports(app):
         areas = {finding.area for finding in doctor.run_checks()}
     assert {"配置", "数据库", "Redis", "邮件", "磁盘", "备份", "定时任务", "档案"} <= areas
     assert Path(app.instance_path).is_dir() and timedelta(hours=1) == doctor.JOB_LATE_AFTER
+
+
+def test_a_missing_fallback_font_is_named(app, runner, tmp_path):
+    if importlib.util.find_spec("lms.certificates.pdf") is None:
+        pytest.skip("certificates are not in this tree")
+    app.config["CERTIFICATE_FALLBACK_FONT"] = str(tmp_path / "NotoSansCJK-Regular.ttc")
+    result = runner.invoke(args=["doctor"])
+    assert "✓ 字体：证书字体 NotoSansSC-GB2312.ttf 可用" in result.output
+    assert "✗ 字体：备用字体（CERTIFICATE_FALLBACK_FONT）" in result.output and "不存在" in result.output
