@@ -87,7 +87,7 @@ def _issuer_trust(issuer_did: str) -> str:
 
 def _status(credential_id: str) -> tuple[str, str]:
     """Valid / revoked from this instance's database, or why it cannot know."""
-    public_id = credential_id.rstrip("/").rsplit("/", 1)[-1]
+    public_id = service.public_id_of(credential_id)
     try:
         certificate = service.find_certificate(public_id)
     except SQLAlchemyError:
@@ -119,6 +119,13 @@ def issue_due_command():
     click.echo(f"共签发 {len(issued)} 张证书。")
 
 
+def _url(public_id: str) -> str:
+    try:
+        return service.verification_url(public_id)
+    except RuntimeError:  # neither PUBLIC_BASE_URL nor SERVER_NAME: no full URL to print
+        return f"/verify/{public_id}"
+
+
 @certificates_cli.command("list")
 @click.option("--revoked", "status", flag_value="revoked", help="只列已撤销的。")
 @click.option("--valid", "status", flag_value="valid", help="只列有效的。")
@@ -131,6 +138,6 @@ def list_command(status: str | None):
         state = f"已撤销 {certificate.revocation.revoked_on}" if certificate.revocation else "有效"
         click.echo(
             f"{certificate.number}\t{certificate.user.employee_no}\t{certificate.user.name}\t"
-            f"{certificate.issued_on}\t{state}\t{service.verification_url(certificate.public_id)}"
+            f"{certificate.issued_on}\t{state}\t{_url(certificate.public_id)}"
         )
     click.echo(f"共 {count} 张证书。")

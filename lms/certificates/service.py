@@ -7,9 +7,11 @@ fact is the transaction's last write. Services flush and never commit.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -75,6 +77,27 @@ def verification_url(public_id: str) -> str:
     if base:
         return f"{base.rstrip('/')}/verify/{public_id}"
     return url_for("certificates.verify_page", public_id=public_id, _external=True)
+
+
+def credential_id(public_id: str) -> str:
+    """The credential's id: its verification URL, or (no base URL known, e.g. a job without
+    PUBLIC_BASE_URL or SERVER_NAME) a urn:uuid made of the same random bytes, so issuing never fails on it."""
+    try:
+        return verification_url(public_id)
+    except RuntimeError:
+        log.warning("certificate %s: no PUBLIC_BASE_URL, its credential id is a urn:uuid", public_id)
+        return f"urn:uuid:{uuid.UUID(bytes=base64.urlsafe_b64decode(public_id + '=='))}"
+
+
+def public_id_of(credential_id_value: str) -> str:
+    """The public id a credential id names (its verification URL's last segment, or its urn:uuid)."""
+    if credential_id_value.startswith("urn:uuid:"):
+        try:
+            raw = uuid.UUID(credential_id_value.removeprefix("urn:uuid:")).bytes
+        except ValueError:
+            return ""
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return credential_id_value.rstrip("/").rsplit("/", 1)[-1]
 
 
 # --- settling, issuing, revoking ------------------------------------------------------------------
@@ -197,7 +220,7 @@ def _iso(day: date | datetime | str) -> str:
 
 def _credential_data(certificate: Certificate, person: User, rule: Certification, key) -> credential.CredentialData:
     return credential.CredentialData(
-        credential_id=verification_url(certificate.public_id),
+        credential_id=credential_id(certificate.public_id),
         issuer_did=key.did,
         issuer_name=current_app.config.get("CERTIFICATE_ISSUER_NAME") or DEFAULT_ISSUER_NAME,
         holder_name=person.name,

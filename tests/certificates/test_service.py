@@ -193,3 +193,16 @@ def test_the_system_issues_and_the_level_revoker_revokes(db, make_user, key_file
     service.settle_certificate(person.id, all_levels(rule, skip="data/advanced"), by_id=hr.id, reason="误判")
     assert [entry.recorded_by_id for entry in ledger()] == [None, hr.id]
     assert certificate.revocation.revoked_by_id == hr.id
+
+
+def test_without_a_base_url_the_credential_id_is_a_urn_that_maps_back(app, db, make_user, key_file, frozen, rule):
+    """A job (no request, no SERVER_NAME, no PUBLIC_BASE_URL) still issues; verify finds it by the urn."""
+    person = make_user()
+    app.config["SERVER_NAME"] = None
+    with app.app_context():  # a fresh context: its URL adapter is made without SERVER_NAME
+        certificate = service.settle_certificate(person.id, all_levels(rule))
+        document_id = json.loads(certificate.credential_json)["id"]
+    assert document_id.startswith("urn:uuid:")
+    assert service.public_id_of(document_id) == certificate.public_id
+    assert service.public_id_of(f"http://lms.test/verify/{certificate.public_id}") == certificate.public_id
+    assert service.public_id_of("urn:uuid:not-a-uuid") == ""
