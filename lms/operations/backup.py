@@ -211,8 +211,7 @@ def create_backup(out_dir: Path | None = None, *, include_secrets: bool = True) 
         raise BackupError(f"不支持备份 {dialect} 数据库（只支持 SQLite 和 PostgreSQL）")
     db.session.commit()  # hold no transaction of our own while the snapshot is taken
     taken_at = clock.now()
-    final = _free_name(folder, taken_at)
-    data_tmp = folder / f".{final.name}.{uuid.uuid4().hex[:8]}.data{PARTIAL_SUFFIX}"
+    data_tmp = folder / f".lms-backup-{uuid.uuid4().hex[:12]}.data{PARTIAL_SUFFIX}"
     try:
         with _disk_errors("写入备份"):
             if dialect == "sqlite":
@@ -227,7 +226,7 @@ def create_backup(out_dir: Path | None = None, *, include_secrets: bool = True) 
                 "revision": facts.pop("revision"),
                 **facts,
             }
-            manifest["data"] = _write_archive(final, data_tmp, DATA_MEMBERS[dialect], manifest)
+            final, manifest["data"] = _write_archive(folder, taken_at, data_tmp, DATA_MEMBERS[dialect], manifest)
     finally:
         data_tmp.unlink(missing_ok=True)
     secrets_path = _write_secrets(secrets_path_for(final)) if include_secrets else None
@@ -249,13 +248,23 @@ def create_backup(out_dir: Path | None = None, *, include_secrets: bool = True) 
     return CreatedBackup(final, secrets_path, manifest)
 
 
-def _free_name(folder: Path, taken_at: datetime) -> Path:
+def _publish(partial: Path, folder: Path, taken_at: datetime) -> Path:
+    """Give the finished file its backup name; a name taken (two backups in one second) is never overwritten."""
     stamp = taken_at.strftime("%Y%m%dT%H%M%SZ")
-    path, number = folder / f"lms-backup-{stamp}.tar", 1
-    while path.exists():  # two backups in one second (a test, or by hand): number the second
-        number += 1
-        path = folder / f"lms-backup-{stamp}-{number}.tar"
-    return path
+    for number in range(1, 1000):
+        final = folder / (f"lms-backup-{stamp}.tar" if number == 1 else f"lms-backup-{stamp}-{number}.tar")
+        try:
+            os.link(partial, final)  # unlike rename, fails when the name exists
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links (some network shares): rename if the name is free
+            if final.exists():
+                continue
+            os.replace(partial, final)
+            return final
+        partial.unlink()
+        return final
+    raise BackupError(f"备份目录 {folder} 里同一秒的备份太多")
 
 
 def _snapshot_sqlite(engine: Engine, target: Path) -> dict:
@@ -296,9 +305,9 @@ def _snapshot_postgresql(engine: Engine, target: Path) -> dict:
     return facts
 
 
-def _write_archive(final: Path, data_file: Path, member: str, manifest: dict) -> dict:
-    """Write data then manifest into `final` through a .partial name, fsync, rename; returns the data entry."""
-    partial = final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}{PARTIAL_SUFFIX}")
+def _write_archive(folder: Path, taken_at: datetime, data_file: Path, member: str, manifest: dict) -> tuple[Path, dict]:
+    """Write data then manifest under a .partial name, fsync, then name it; returns the path and the data entry."""
+    partial = folder / f".lms-backup-{uuid.uuid4().hex[:12]}.tar{PARTIAL_SUFFIX}"
     digest = hashlib.sha256()
     size = data_file.stat().st_size
     data_entry = {"member": member, "size": size}
@@ -312,12 +321,12 @@ def _write_archive(final: Path, data_file: Path, member: str, manifest: dict) ->
                 archive.addfile(_member_info(MANIFEST, len(body)), io.BytesIO(body))
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(partial, final)
-        _fsync_folder(final.parent)
+        final = _publish(partial, folder, taken_at)
+        _fsync_folder(folder)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return data_entry
+    return final, data_entry
 
 
 def _open_for_writing(path: Path, mode: int = 0o640):
