@@ -49,7 +49,7 @@ def _delete_keys(prefix: str) -> None:
     server.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def redis_prefix():
     """A throttling key prefix of this run's own; its Redis keys are deleted afterwards."""
     prefix = f"lms-multinode-{uuid.uuid4().hex}"
@@ -64,7 +64,7 @@ def _fresh_throttling(redis_prefix):
     _delete_keys(redis_prefix)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def node_settings(redis_prefix) -> dict[str, str]:
     test = _test_config()
     return {
@@ -78,9 +78,11 @@ def node_settings(redis_prefix) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def running_nodes(node_settings):
-    """Two gunicorn instances (two workers each) on free ports, started once per run.
+    """Two gunicorn instances (two workers each) on free ports, started once for this package.
+
+    They stop after its last test, so no idle connection of theirs outlives it into other tests.
 
     They outlive each test's data (the `app` fixture empties the tables), and so do their caches:
     a cache that kept anything of an earlier test's rows would show here as a wrong page.
