@@ -191,3 +191,19 @@ def test_manifest_counts_every_table(app, make_user, tmp_path):
         assert tables["user"] == 4 and tables["alembic_version"] == 1
         document = json.loads(json.dumps(created.manifest))  # plain JSON
         assert document["data"]["sha256"] and document["data"]["size"] > 0
+
+
+def test_a_missing_or_older_pg_dump_is_named(app, tmp_path, monkeypatch):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("pg_dump is for PostgreSQL")
+        monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+        with pytest.raises(backup.BackupError, match="找不到 pg_dump.*postgresql-client"):
+            backup.create_backup(tmp_path / "out")
+        old = tmp_path / "pg_dump"
+        old.write_text("#!/bin/sh\necho 'pg_dump (PostgreSQL) 9.6.24'\n")
+        old.chmod(0o755)
+        monkeypatch.setattr(backup.shutil, "which", lambda name: str(old))
+        with pytest.raises(backup.BackupError, match="低于数据库服务器的主版本"):
+            backup.create_backup(tmp_path / "out")
+        assert backup.backups_in(tmp_path / "out") == []
