@@ -163,6 +163,11 @@ def test_coverage_counts_each_level_or_above_per_team_with_shares(db, org, level
     assert south.share("product", "intermediate") == 0
 
 
+def test_coverage_of_one_team_and_of_a_managers_people_only(db, org, levels):
+    assert [entry.label for entry in team.coverage_by_team(org["hr"], "华南一组")] == ["华南一组"]
+    assert [entry.label for entry in team.coverage_by_team(org["other_boss"])] == ["华南一组"]
+
+
 def test_coverage_of_people_without_a_team_comes_last(db, org, make_user):
     make_user(name="无组", team=None)
     labels = [entry.label for entry in team.coverage_by_team(org["hr"])]
