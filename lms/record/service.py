@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, func, insert, select, text, type_coerce
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.orm import aliased
+from sqlalchemy.pool import NullPool
 
 from lms import clock
 from lms.domain import DomainError
@@ -337,78 +340,190 @@ class ChainReport:
         return self.broken is None
 
 
-def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = None) -> ChainReport:
+def verify_chain(
+    *, batch_size: int = VERIFY_BATCH, remember_seq: int | None = None, workers: int | None = None
+) -> ChainReport:
     """Walk the whole chain in seq order, `batch_size` entries per query, and stop at the first break.
 
     Each entry must have the next seq (a removed entry leaves a gap), carry the
     previous entry's hash, and hash to its own `hash` (an edited entry does
     not). With `remember_seq`, the report also gives that entry's hash (the
     genesis value for 0), for `check_against`. Only reads.
+
+    The database spells each entry's canonical bytes itself (`entry_document_sql`,
+    the same bytes as hashing.entry_bytes: tests/record/test_verify_sql.py
+    compares them), so Python neither formats times nor escapes text per row;
+    PostgreSQL also hashes them and answers whether the hash matches. Python
+    keeps the order and the links: the next seq, and prev_hash equal to the
+    previous entry's hash.
+
+    A long chain in a database other processes can open (a SQLite file,
+    PostgreSQL) is split into `workers` consecutive ranges (default: one per
+    CPU, up to PARALLEL_WORKERS, from PARALLEL_FROM entries on), walked at once
+    by forked processes on their own connections; the ranges must then join
+    (each one's first prev_hash is the hash its predecessor ended with). If any
+    range finds a problem, the chain is walked again in one process, so that a
+    break is named exactly as the single walk names it.
     """
-    connection = db.session.connection()  # Core rows: the ORM's result machinery cost a third of the walk
-    dialect = connection.dialect.name
-    columns = (
-        RecordEntry.seq,
-        RecordEntry.subject_id,
-        RecordEntry.kind,
-        _time_text(RecordEntry.occurred_at, dialect),
-        _time_text(RecordEntry.recorded_at, dialect),
-        RecordEntry.recorded_by_id,
-        RecordEntry.source,
-        RecordEntry.payload,
-        RecordEntry.supersedes_seq,
-        RecordEntry.backfilled,
-        RecordEntry.prev_hash,
-        RecordEntry.hash,
-    )
-    # Keyset pages: each query starts from an index seek, however far the walk has come.
-    stmt = select(*columns).where(RecordEntry.seq > bindparam("after")).order_by(RecordEntry.seq).limit(batch_size)
-    sha256, entry_bytes = hashlib.sha256, hashing.entry_bytes
-    expected, prev = 1, hashing.GENESIS
+    connection = db.session.connection()
+    if workers is None:
+        workers = min(os.cpu_count() or 1, PARALLEL_WORKERS)
+    if workers > 1 and _shareable(connection):
+        last = connection.execute(select(func.max(RecordEntry.seq))).scalar() or 0
+        if last >= PARALLEL_FROM:
+            report = _verify_in_parallel(connection, last, workers, batch_size, remember_seq)
+            if report is not None:
+                return report
+    walk = _walk(connection.execute, connection.dialect.name, 0, None, hashing.GENESIS, batch_size, remember_seq)
+    return ChainReport(walk.next_seq - 1, walk.last_hash, walk.broken, walk.remembered)
+
+
+PARALLEL_FROM = 200_000
+PARALLEL_WORKERS = 4
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What walking one range found: the seq after the last good entry, its hash, the break, the hash asked for."""
+
+    next_seq: int
+    last_hash: str
+    broken: Break | None
+    remembered: str | None
+    first_prev: str | None = None  # the first entry's stored prev_hash (ranges after the first check it joins)
+    first_seq: int | None = None
+
+
+def _walk(execute, dialect: str, after: int, stop: int | None, prev: str | None, batch_size: int, remember_seq):
+    """Verify the entries with after < seq <= stop (to the end for None); `prev` None accepts the first prev_hash."""
+    stmt = text(_verify_query(dialect)).bindparams(limit=batch_size, stop=stop if stop is not None else 2**62)
+    sha256 = hashlib.sha256
+    hashed_by_database = dialect == "postgresql"
+    expected, first_prev, first_seq = after + 1, None, None
     remembered = hashing.GENESIS if remember_seq == 0 else None
     while True:
-        rows = connection.execute(stmt, {"after": expected - 1}).all()
-        for row in rows:
-            # The columns are selected in entry_bytes' order, with the stored hash last.
-            *fields, stored_hash = row
-            seq, prev_hash = fields[0], fields[-1]
-            problem = None
-            if seq != expected:
-                missing = str(expected) if seq == expected + 1 else f"{expected}–{seq - 1}"
-                problem = f"序号不连续：应为 {expected}，第 {missing} 条不见了（被删除）"
-            elif prev_hash != prev:
-                problem = (
-                    f"prev_hash 与第 {seq - 1} 条的哈希不符：第 {seq - 1} 条连同哈希被改写过，或本条的 prev_hash 被改动"
-                )
-            else:
-                try:
-                    computed = sha256(entry_bytes(*fields)).hexdigest()
-                except hashing.NotCanonical as error:
-                    computed = str(error)
-                if computed != stored_hash:
-                    problem = "内容与哈希不符：本条在写入后被改动过"
-            if problem:
-                return ChainReport(expected - 1, prev, Break(seq, problem), remembered)
+        rows = execute(stmt, {"after": expected - 1}).all()
+        if rows and first_seq is None:
+            first_seq, first_prev = rows[0][0], rows[0][1]
+            prev = first_prev if prev is None else prev
+        for seq, prev_hash, stored_hash, document in rows:
+            # `document`: True/False/None (whether the hash matches) from PostgreSQL, the entry's bytes from SQLite.
+            if seq != expected or prev_hash != prev:
+                broken = Break(seq, _link_problem(seq, expected))
+                return _Walk(expected, prev, broken, remembered, first_prev, first_seq)
+            if not (
+                document if hashed_by_database else document is not None and sha256(document).hexdigest() == stored_hash
+            ):
+                broken = Break(seq, "内容与哈希不符：本条在写入后被改动过")
+                return _Walk(expected, prev, broken, remembered, first_prev, first_seq)
             if seq == remember_seq:
                 remembered = stored_hash
             expected, prev = seq + 1, stored_hash
         if len(rows) < batch_size:
-            return ChainReport(expected - 1, prev, None, remembered)
+            return _Walk(expected, prev, None, remembered, first_prev, first_seq)
 
 
-def _time_text(column, dialect: str):
-    """`column` (naive UTC) written as `hashing.format_time` writes it, by the database.
+def _shareable(connection) -> bool:
+    """Whether forked processes can open the same database (not an in-memory SQLite)."""
+    url = connection.engine.url
+    return url.get_backend_name() == "postgresql" or (
+        url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    )
 
-    Formatting in SQL spares the walk parsing and re-formatting two datetimes
-    per entry, about a fifth of its time on SQLite (measured on a million
-    entries, see the README). SQLite holds SQLAlchemy's text
-    ``2026-12-01 08:30:00.000000``, always with microseconds.
+
+def _verify_in_parallel(connection, last: int, workers: int, batch_size: int, remember_seq) -> ChainReport | None:
+    """The report of a whole chain walked in `workers` ranges at once, or None when a range found a problem."""
+    url = connection.engine.url.render_as_string(hide_password=False)
+    size = -(-last // workers)
+    ranges = [(start, start + size if start + size < last else None) for start in range(0, last, size)]
+    context = multiprocessing.get_context("fork")  # the children inherit the imported code: no start-up cost
+    with context.Pool(len(ranges)) as pool:
+        walks = pool.starmap(
+            _walk_range, [(url, after, stop, after == 0, batch_size, remember_seq) for after, stop in ranges]
+        )
+    prev, remembered = hashing.GENESIS, hashing.GENESIS if remember_seq == 0 else None
+    for (after, stop), walk in zip(ranges, walks):
+        whole = walk.broken is None and walk.first_seq == after + 1 and (stop is None or walk.next_seq == stop + 1)
+        if not whole or walk.first_prev != prev:
+            return None
+        prev, remembered = walk.last_hash, walk.remembered or remembered
+    return ChainReport(walks[-1].next_seq - 1, prev, None, remembered)
+
+
+def _walk_range(url: str, after: int, stop: int | None, first: bool, batch_size: int, remember_seq) -> _Walk:
+    """One forked worker's range, on a connection of its own (the parent's pooled ones stay untouched)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            prev = hashing.GENESIS if first else None
+            return _walk(connection.execute, connection.dialect.name, after, stop, prev, batch_size, remember_seq)
+    finally:
+        engine.dispose()
+
+
+def _link_problem(seq: int, expected: int) -> str:
+    if seq != expected:
+        missing = str(expected) if seq == expected + 1 else f"{expected}–{seq - 1}"
+        return f"序号不连续：应为 {expected}，第 {missing} 条不见了（被删除）"
+    return f"prev_hash 与第 {seq - 1} 条的哈希不符：第 {seq - 1} 条连同哈希被改写过，或本条的 prev_hash 被改动"
+
+
+def entry_document_sql(dialect: str) -> str:
+    """SQL for an entry's canonical bytes (hashing.entry_bytes), built by the database from its columns.
+
+    Strings go through the database's JSON quoting (json_quote, to_json), which
+    escapes exactly what Python's encoder escapes (tests compare every
+    character class), and stored text is copied only where it has one spelling:
+    the payload (its canonical text), hashes (compared with the previous entry
+    before they count). On SQLite a time must be stored as the 26 characters
+    ``2026-12-01 08:30:00.000000`` without a quote, else the document is NULL
+    and the entry does not verify, so copied text cannot shift field
+    boundaries; PostgreSQL formats its timestamps itself.
     """
-    if dialect == "postgresql":
-        return func.to_char(column, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
     if dialect == "sqlite":
-        return type_coerce(func.replace(type_coerce(column, String), " ", "T"), String) + "Z"
-    raise NotImplementedError(f"lms record verify supports SQLite and PostgreSQL, not {dialect}")
+
+        def time(column: str) -> str:
+            return (
+                f"(CASE WHEN length({column}) = 26 AND instr({column}, '\"') = 0 THEN replace({column}, ' ', 'T') END)"
+            )
+
+        quote, integer = "json_quote({})".format, "{}".format
+    elif dialect == "postgresql":
+
+        def time(column: str) -> str:
+            return f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+
+        quote, integer = "to_json({})::text".format, "{}::text".format
+    else:
+        raise NotImplementedError(f"lms record verify supports SQLite and PostgreSQL, not {dialect}")
+    return (
+        "'{\"backfilled\":' || (CASE WHEN backfilled THEN 'true' ELSE 'false' END)"
+        f" || ',\"kind\":' || {quote('kind')}"
+        f' || \',"occurred_at":"\' || {time("occurred_at")}'
+        ' || \'Z","payload":\' || payload'
+        ' || \',"prev_hash":"\' || prev_hash'
+        f' || \'","recorded_at":"\' || {time("recorded_at")}'
+        f" || 'Z\",\"recorded_by\":' || coalesce({integer('recorded_by_id')}, 'null')"
+        f" || ',\"seq\":' || {integer('seq')}"
+        f" || ',\"source\":' || {quote('source')}"
+        f" || ',\"subject_id\":' || {integer('subject_id')}"
+        f" || ',\"supersedes\":' || coalesce({integer('supersedes_seq')}, 'null')"
+        " || '}'"
+    )
+
+
+def _verify_query(dialect: str) -> str:
+    """One keyset page of (seq, prev_hash, hash, document-or-verdict), from seq > :after, :limit rows."""
+    document = entry_document_sql(dialect)
+    if dialect == "postgresql":
+        document = f"encode(sha256(convert_to({document}, 'UTF8')), 'hex') = hash"
+    else:
+        document = f"CAST({document} AS BLOB)"
+    # Keyset pages: each query starts from an index seek, however far the walk has come.
+    return (
+        f"SELECT seq, prev_hash, hash, {document} FROM record_entry"
+        " WHERE seq > :after AND seq <= :stop ORDER BY seq LIMIT :limit"
+    )
 
 
 def take_checkpoint(report: ChainReport, secret: str | bytes) -> tuple[RecordCheckpoint, dict]:
