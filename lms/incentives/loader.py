@@ -21,6 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 from lms.incentives.periods import PERIOD_KINDS
@@ -119,12 +120,12 @@ class Rules:
     clause_line: int = field(default=0, compare=False)
     quote_line: int = field(default=0, compare=False)
 
-    @property
+    @cached_property
     def hash(self) -> str:
         """sha256 of the file's UTF-8 bytes, as a confirmation stores it."""
         return rules_hash(self.text)
 
-    @property
+    @cached_property
     def rules(self) -> tuple[Rule, ...]:
         """Every rule, in the file's order."""
         return tuple(rule for kind in self.types for rule in kind.rules)
@@ -139,7 +140,7 @@ class Rules:
     def type_of(self, rule: Rule) -> IncentiveType:
         return next(kind for kind in self.types if kind.key == rule.type_key)
 
-    @property
+    @cached_property
     def fact_kinds(self) -> frozenset[str]:
         """The fact kinds any rule reads (the only ones eligibility loads)."""
         return frozenset().union(*(rule.predicate.fact_kinds for rule in self.rules))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
 _YEAR = re.compile(r"(?P<year>\d{4})")
@@ -57,8 +58,14 @@ class Period:
         return quarter_of(self.end)
 
 
+@lru_cache(maxsize=4096)
 def parse_period(text: str) -> Period:
-    """The period named by `text`; raises PeriodError for anything else."""
+    """The period named by `text`; raises PeriodError for anything else.
+
+    Cached (periods are immutable, and the report asks for the same few
+    thousand times per page: the profile of bench_record_report.py had this
+    as its top line).
+    """
     text = (text or "").strip()
     if match := _YEAR.fullmatch(text):
         year = int(match["year"])
@@ -88,6 +95,7 @@ def previous_quarter(quarter: Period) -> Period:
     return quarter_of(quarter.start - timedelta(days=1))
 
 
+@lru_cache(maxsize=1024)
 def trailing_quarters(period: Period, count: int) -> tuple[Period, ...]:
     """The `count` quarters ending with the one that holds `period`'s last day, oldest first."""
     quarters = [period.last_quarter]

@@ -28,11 +28,14 @@ the facts it stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import ClassVar
 
+from lms import clock
 from lms.incentives.periods import PERIOD_KINDS, Period, PeriodError, parse_period, trailing_quarters
 
 GRADES = ("S", "A", "B", "C", "D")  # best first (7.2.2)
@@ -62,13 +65,18 @@ class Fact:
     hash: str
     kind: str
     subject_id: int
-    occurred_on: date  # the company-local day it happened
+    occurred_at: datetime  # naive UTC, as stored
     source: str
     payload: dict = field(hash=False, compare=False)
 
-    @property
+    @cached_property
+    def occurred_on(self) -> date:
+        """The company-local day it happened (worked out only for the facts a window asks it of)."""
+        return clock.local_date(self.occurred_at)
+
+    @cached_property
     def period(self) -> Period | None:
-        """The payload's period ("2026-Q3"), when it names a valid one."""
+        """The payload's period ("2026-Q3"), when it names a valid one (worked out once per fact)."""
         text = self.payload.get("period")
         if not isinstance(text, str):
             return None
@@ -85,16 +93,25 @@ class Outcome:
     `evidence`: the facts that satisfy it (empty when not met); `considered`:
     every fact it looked at (what a confirmation stores, so the answer can be
     given again from them alone); `missing`: what is lacking, in Chinese (None
-    when met); `remaining`: how many more qualifying items it needs, where it
-    counts (1 = "one step away"), else None.
+    when met); `detail`: what the evidence shows; `remaining`: how many more
+    qualifying items it needs, where it counts (1 = "one step away"), else None.
+    The two texts are written only when read (`explain` gives both): a report
+    page of 50 people reads none of them, a person's page all.
     """
 
     met: bool
     evidence: tuple[Fact, ...]
     considered: tuple[Fact, ...]
-    missing: str | None = None
+    explain: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
     remaining: int | None = None
-    detail: str = ""
+
+    @cached_property
+    def missing(self) -> str | None:
+        return None if self.met else self.explain()
+
+    @cached_property
+    def detail(self) -> str:
+        return self.explain() if self.met else ""
 
 
 def _number(value) -> Decimal | None:
@@ -215,31 +232,31 @@ class Threshold(Predicate):
 
     def evaluate(self, facts: list[Fact], period: Period) -> Outcome:
         span = window_of(self.window, period)
-        considered = _by_seq(
-            fact
-            for fact in facts
-            if fact.kind == self.fact
-            and self._value(fact) is not None
-            and in_window(fact, span)
-            and (not self.period_kinds or (fact.period is not None and fact.period.kind in self.period_kinds))
-        )
-        evidence = tuple(fact for fact in considered if self._reaches(self._value(fact)))
+        values = {}  # seq -> the number, read once
+        kept = []
+        for fact in facts:
+            if fact.kind != self.fact or (value := self._value(fact)) is None or not in_window(fact, span):
+                continue
+            if not self.period_kinds or (fact.period is not None and fact.period.kind in self.period_kinds):
+                values[fact.seq] = value
+                kept.append(fact)
+        considered = _by_seq(kept)
+        evidence = tuple(fact for fact in considered if self._reaches(values[fact.seq]))
         if evidence:
-            return Outcome(True, evidence, considered, detail=self._values_text(evidence))
+            return Outcome(True, evidence, considered, lambda: self._values_text(evidence))
+        return Outcome(False, (), considered, lambda: self._missing_text(considered, period))
+
+    def _missing_text(self, considered: tuple[Fact, ...], period: Period) -> str:
         where = window_phrase(self.window, period)
         if not considered:
-            kinds = self._kinds_text()
-            return Outcome(False, (), considered, f"{where}没有{kinds}{self._label}记录")
+            return f"{where}没有{self._kinds_text()}{self._label}记录"
         best = (max if self.at_least else min)(considered, key=lambda fact: (self._value(fact), fact.seq))
         value = self._value(best)
         gap = abs(self.bound - value)
         unit = "个百分点" if self._unit == "%" else self._unit
-        return Outcome(
-            False,
-            (),
-            considered,
+        return (
             f"{where}最好的{self._label}为 {_plain(value)}{self._unit}（{self._when(best)}），"
-            f"须 {self._bound_text()}，{'还差' if self.at_least else '须再提高'} {_plain(gap)} {unit}",
+            f"须 {self._bound_text()}，{'还差' if self.at_least else '须再提高'} {_plain(gap)} {unit}"
         )
 
     def _when(self, fact: Fact) -> str:
@@ -279,15 +296,16 @@ class GradeIn(Predicate):
             and in_window(fact, span)
         )
         evidence = tuple(fact for fact in considered if fact.payload["grade"] in self.grades)
+        return Outcome(bool(evidence), evidence, considered, lambda: self._text(considered, period, bool(evidence)))
+
+    def _text(self, considered: tuple[Fact, ...], period: Period, met: bool) -> str:
         text = "、".join(f"{fact.period.name} {fact.payload['grade']}" for fact in considered)
-        if evidence:
-            return Outcome(True, evidence, considered, detail=text)
+        if met:
+            return text
         where = window_phrase(self.window, period)
         if not considered:
-            return Outcome(False, (), considered, f"{where}还没有{self._kinds_text()}绩效等级")
-        return Outcome(
-            False, (), considered, f"{where}的{self._kinds_text()}绩效等级为 {text}，须为 {'/'.join(self.grades)}"
-        )
+            return f"{where}还没有{self._kinds_text()}绩效等级"
+        return f"{where}的{self._kinds_text()}绩效等级为 {text}，须为 {'/'.join(self.grades)}"
 
 
 @dataclass(frozen=True)
@@ -319,17 +337,17 @@ class Consecutive(Predicate):
         for grade in grades:
             run = run + 1 if grade in self.grades else 0
             longest = max(longest, run)
-        listing = _quarter_listing(quarters, grades)
-        label = grade_set_label(self.grades)
-        if longest >= self.count:
-            return Outcome(True, considered, considered, detail=f"{listing}：连续 {label} {longest} 个季度")
-        return Outcome(
-            False,
-            (),
-            considered,
-            f"{listing}：连续 {label} 最长 {longest} 个季度，还差 {self.count - longest} 个",
-            remaining=self.count - longest,
-        )
+        met = longest >= self.count
+
+        def explain() -> str:
+            listing, label = _quarter_listing(quarters, grades), grade_set_label(self.grades)
+            if met:
+                return f"{listing}：连续 {label} {longest} 个季度"
+            return f"{listing}：连续 {label} 最长 {longest} 个季度，还差 {self.count - longest} 个"
+
+        if met:
+            return Outcome(True, considered, considered, explain)
+        return Outcome(False, (), considered, explain, remaining=self.count - longest)
 
 
 def _quarter_listing(quarters: tuple[Period, ...], grades: list[str | None]) -> str:
@@ -378,12 +396,13 @@ class FactExists(Predicate):
             and in_window(fact, span)
         )
         if considered:
-            titles = "、".join(
-                str(fact.payload.get("title") or fact.payload.get("number") or fact.source) for fact in considered
-            )
-            return Outcome(True, considered, considered, detail=titles)
+            return Outcome(True, considered, considered, lambda: _titles(considered))
         # No `remaining`: lacking one suggestion is not "one step away" in any useful sense.
-        return Outcome(False, (), (), f"{window_phrase(self.window, period)}没有{self._what}")
+        return Outcome(False, (), (), lambda: f"{window_phrase(self.window, period)}没有{self._what}")
+
+
+def _titles(facts: tuple[Fact, ...]) -> str:
+    return "、".join(str(fact.payload.get("title") or fact.payload.get("number") or fact.source) for fact in facts)
 
 
 PREDICATE_KINDS: dict[str, type[Predicate]] = {

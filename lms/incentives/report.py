@@ -13,7 +13,7 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 
 from lms.access import STAFF_ADMIN_ROLES, Relation, people_followed_by
 from lms.csv_export import safe_cell
@@ -38,9 +38,10 @@ class ReportFilter:
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One person and their eligibility for the period."""
+    """One person (id, employee_no, name, team: a row, not the ORM object, which cost a third of a page)
+    and their eligibility for the period."""
 
-    person: User
+    person: Row
     eligibility: Eligibility
 
 
@@ -62,10 +63,11 @@ def population(wanted: ReportFilter | None = None, viewer: User | None = None) -
     return stmt
 
 
-def _people(ids: list[int]) -> dict[int, User]:
+def _people(ids: list[int]) -> dict[int, Row]:
     if not ids:
         return {}
-    return {person.id: person for person in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    stmt = select(User.id, User.employee_no, User.name, User.team).where(User.id.in_(ids))
+    return {person.id: person for person in db.session.execute(stmt)}
 
 
 def rows_for(ids: list[int], rules: Rules, period: Period, as_of: date) -> list[ReportRow]:
@@ -108,10 +110,12 @@ def report_page(
 ) -> ReportPage:
     """A page of the report. Without a rule filter only the page's people are evaluated; with one, everyone
     filtered is (the rule decides who is listed), still in the same number of queries."""
-    ids = list(db.session.scalars(population(wanted, viewer)))
+    people = population(wanted, viewer)
     if not wanted.rule:
-        shown = ids[(page - 1) * per_page : page * per_page]
-        return ReportPage(rows_for(shown, rules, period, as_of), len(ids), page, per_page)
+        total = db.session.scalar(select(func.count()).select_from(people.order_by(None).subquery()))
+        shown = list(db.session.scalars(people.limit(per_page).offset((page - 1) * per_page)))
+        return ReportPage(rows_for(shown, rules, period, as_of), total, page, per_page)
+    ids = list(db.session.scalars(people))
     rows = [row for row in rows_for(ids, rules, period, as_of) if _keep(row, wanted.rule)]
     return ReportPage(rows[(page - 1) * per_page : page * per_page], len(rows), page, per_page)
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms import clock
 from lms.access import roles_required
@@ -52,6 +53,23 @@ def fact_source_url(source: str) -> str | None:
     if page is None or page[0] not in current_app.view_functions or not ident.isdigit():
         return None
     return url_for(page[0], **{page[1]: int(ident)})
+
+
+# The report's cells take one of three fixed forms. Joined here instead of a Jinja loop over 50 × 7 cells,
+# which was the largest part of rendering the page (bench_record_report.py).
+_REPORT_CELLS = {
+    "met": Markup('<td><span class="result-pass">符合</span></td>'),
+    "near": Markup('<td><span class="tag tag-warn">差一步</span></td>'),
+    "": Markup('<td><span class="muted">—</span></td>'),
+}
+
+
+@bp.app_template_global()
+def report_cells(eligibility) -> Markup:
+    """One report row's rule cells: 符合, 差一步 or —."""
+    return Markup("").join(
+        _REPORT_CELLS["met" if result.met else "near" if result.one_step_away else ""] for result in eligibility.results
+    )
 
 
 @bp.app_template_global()
