@@ -57,9 +57,11 @@ class DefaultConfig:
     # string) or carrying "Authorization: Bearer <METRICS_TOKEN>"; anyone else gets 403.
     METRICS_ALLOWED_NETWORKS: tuple | str = ("127.0.0.1/32", "::1/128")
     METRICS_TOKEN = ""
-    # Logs: one JSON object per line on stderr ("json"), or Flask's plain text ("text").
+    # Logs: one JSON object per line on stderr ("json"), or Flask's plain text ("text"); the level of
+    # lms's own records; and one INFO line per request (method, path, status, duration, user, request id).
     LOG_FORMAT = "json"
-    LOG_LEVEL = "INFO"
+    LOG_LEVEL = "WARNING"
+    LOG_REQUESTS = True
 
     PEOPLE_PER_PAGE = 50
 

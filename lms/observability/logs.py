@@ -71,7 +71,11 @@ class StderrHandler(logging.StreamHandler):
 
 
 def install_json_logging(app: Flask) -> None:
-    """Send every log record to stderr as JSON (once per process), at LOG_LEVEL for lms's own loggers."""
+    """Send every log record to stderr as JSON (once per process), at LOG_LEVEL for lms's own loggers.
+
+    LOG_LEVEL stays WARNING by default, as before JSON logs, so commands print what they printed;
+    the request lines (LOG_REQUESTS) are INFO records of their own logger.
+    """
     root = logging.getLogger()
     if not any(isinstance(handler, StderrHandler) for handler in root.handlers):
         handler = StderrHandler()
@@ -81,6 +85,8 @@ def install_json_logging(app: Flask) -> None:
 
     app.logger.removeHandler(default_handler)  # our root handler writes the app's records already
     logging.getLogger("lms").setLevel(app.config["LOG_LEVEL"])
+    # The per-request line is the access log: written whatever level the rest of lms logs at.
+    logging.getLogger(REQUEST_LOGGER).setLevel(logging.INFO if app.config["LOG_REQUESTS"] else logging.WARNING)
 
 
 def current_request_id() -> str | None:
