@@ -65,7 +65,7 @@ class SkillCell(db.Model):
     lessons: Mapped[list] = mapped_column(JSON, default=list)  # clause ids to read
     # {"pass_mark": "80", "attempts": 2, "cooldown_days": 7, "time_limit_minutes": 15, "questions": 5}
     quiz: Mapped[dict] = mapped_column(JSON, default=dict)
-    # {"scenario", "task", "rubric": {"scale": [1, 4], "pass_threshold": "3", "criteria": [{key, name, weight, scores}]}}
+    # {"scenario", "task", "rubric": {"scale": [1, 4], "pass_threshold": "3", "criteria": [{key, name, weight, …}]}}
     assessment: Mapped[dict] = mapped_column(JSON, default=dict)
     prerequisite_key: Mapped[str | None] = mapped_column(String(32))
     exam_id: Mapped[int | None] = mapped_column(ForeignKey("exam.id", ondelete="RESTRICT"))
