@@ -27,6 +27,7 @@ is what the backup adds on top of moving the bytes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import random
@@ -151,7 +152,10 @@ def main() -> None:
             upgrade()
             populate(args.people, args.cases)
             db.engine.dispose()
-        with sqlite3.connect(database) as connection:  # the whole database in the file itself, for the copy
+        # The whole database in the file itself, for the plain copy. The connection is closed, not just
+        # committed: copying the file (open, close) in a process that still has it open drops that process's
+        # POSIX locks, and SQLite in another process then deletes the WAL index under it ("disk I/O error").
+        with contextlib.closing(sqlite3.connect(database)) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size = database.stat().st_size
         env = harness.base_env(LMS_DATABASE_URL=url, LMS_SECRET_KEY=key, LMS_BACKUP_KEEP="1")
