@@ -278,6 +278,8 @@ def _snapshot_sqlite(engine: Engine, target: Path) -> dict:
         # pages=-1: all pages in one step, under one read transaction of the source, so writers that
         # commit meanwhile (WAL) are simply not in the copy; stepping would restart on every write.
         source.backup(copy, pages=-1)
+        # A plain rollback-journal file: opening the copy makes no -wal/-shm beside it (the app turns WAL on again).
+        copy.execute("PRAGMA journal_mode=DELETE")
     finally:
         copy.close()
         source.close()
