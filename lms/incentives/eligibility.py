@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from lms import clock
 from lms.access import STAFF_ADMIN_ROLES, Relation, answers_for
 from lms.extensions import db
-from lms.incentives.loader import INCENTIVES_FILE, IncentiveType, Rule, Rules, parse_rules
+from lms.incentives.loader import INCENTIVES_FILE, IncentiveType, Rule, RuleError, RuleLoadError, Rules, parse_rules
 from lms.incentives.periods import Period
 from lms.incentives.predicates import Fact, Outcome
 from lms.models import RecordEntry, User
@@ -114,10 +114,14 @@ def current_rules() -> Rules:
     """The rules in force, parsed once per version of the file (keyed by its size and modification time).
 
     `lms content check` validates the file against the guide; here it is only
-    parsed, since a page must not re-read the course on every request.
+    parsed, since a page must not re-read the course on every request. Raises
+    RuleLoadError (file:line) for a missing or broken file.
     """
     path = rules_file()
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise RuleLoadError([RuleError(str(path), None, "找不到激励规则文件（content/incentives.yaml）")]) from None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     rules = _RULES_CACHE.get(key)
     if rules is None:

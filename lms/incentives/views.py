@@ -19,6 +19,7 @@ from lms import clock
 from lms.access import roles_required
 from lms.csv_export import csv_response
 from lms.database import begin_settling, settles_state
+from lms.errors import render_error
 from lms.extensions import db
 from lms.forms import show_error
 from lms.incentives import confirmation as confirming
@@ -26,6 +27,7 @@ from lms.incentives import record, report
 from lms.incentives.eligibility import current_rules, eligibility_of, may_view_record
 from lms.incentives.facts_text import describe_fact
 from lms.incentives.forms import ConfirmForm, PeriodForm, RecordForm, ReportForm
+from lms.incentives.loader import RuleLoadError
 from lms.incentives.periods import Period, PeriodError, last_completed_quarter, parse_period
 from lms.models import EligibilityConfirmation, FactKind, RecordEntry, User
 
@@ -43,6 +45,12 @@ SOURCE_PAGES = {
     "performance_grade": ("performance.show_grade", "grade_id"),
     "eligibility_confirmation": ("incentives.show_confirmation", "confirmation_id"),
 }
+
+
+@bp.errorhandler(RuleLoadError)
+def _rules_unavailable(error: RuleLoadError):
+    # A broken deploy of content/incentives.yaml: say so in Chinese (with file:line) rather than a bare 500.
+    return render_error(503, "激励规则文件无法加载，请运行 lms content check：" + "；".join(map(str, error.errors)))
 
 
 @bp.app_template_global()

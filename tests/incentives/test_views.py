@@ -231,3 +231,14 @@ def test_a_new_fact_is_seen_at_once_by_a_page_that_was_worked_out_before(client,
     add_grade(team["short"].id, "2026-Q3", "A", source=q3_source, supersedes=q3_seq, reason="申诉成立")
     after = _text(client.get("/record/report?period=2026-Q3&rule=three_quarters_a"))
     assert "共 2 人" in after and "差一季" in after
+
+
+def test_a_broken_rules_file_is_a_chinese_503_with_its_line(app, client, auth, team, tmp_path):
+    (tmp_path / "incentives.yaml").write_text("title: 奖励措施\ntypes: [\n", encoding="utf-8")
+    app.config["CONTENT_DIR"] = str(tmp_path)
+    auth.login(team["streak"])
+    page = client.get("/record/")
+    assert page.status_code == 503
+    assert "激励规则文件无法加载" in _text(page) and "incentives.yaml:" in _text(page)
+    (tmp_path / "incentives.yaml").unlink()
+    assert "找不到激励规则文件" in _text(client.get("/record/"))
