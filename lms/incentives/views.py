@@ -66,17 +66,21 @@ def fact_source_url(source: str) -> str | None:
 # The report's cells take one of three fixed forms. Joined here instead of a Jinja loop over 50 × 7 cells,
 # which was the largest part of rendering the page (bench_record_report.py).
 _REPORT_CELLS = {
-    "met": Markup('<td><span class="result-pass">符合</span></td>'),
-    "near": Markup('<td><span class="tag tag-warn">差一步</span></td>'),
-    "": Markup('<td><span class="muted">—</span></td>'),
+    "met": '<td><span class="result-pass">符合</span></td>',
+    "near": '<td><span class="tag tag-warn">差一步</span></td>',
+    "": '<td><span class="muted">—</span></td>',
 }
 
 
 @bp.app_template_global()
 def report_cells(eligibility) -> Markup:
     """One report row's rule cells: 符合, 差一步 or —."""
-    return Markup("").join(
-        _REPORT_CELLS["met" if result.met else "near" if result.one_step_away else ""] for result in eligibility.results
+    # Constant markup only (nothing a person typed), so plain joining and one Markup are safe.
+    return Markup(
+        "".join(
+            _REPORT_CELLS["met" if result.met else "near" if result.one_step_away else ""]
+            for result in eligibility.results
+        )
     )
 
 
