@@ -11,6 +11,13 @@
       nav.classList.toggle("open", !open);
       return;
     }
+    // One menu open at a time, and a click elsewhere closes it.
+    var clickedMenu = event.target.closest(".nav-group details");
+    document.querySelectorAll(".nav-group details[open]").forEach(function (menu) {
+      if (menu !== clickedMenu) {
+        menu.removeAttribute("open");
+      }
+    });
     var confirmer = event.target.closest("[data-confirm]");
     if (confirmer && !window.confirm(confirmer.getAttribute("data-confirm"))) {
       event.preventDefault();

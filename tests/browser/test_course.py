@@ -29,6 +29,7 @@ def test_new_hire_reads_a_lesson_with_a_table_and_progress_rises(page, live_serv
     expect(panel).to_contain_text(f"已完成 0 / {total} 节（0%）")
     expect(panel).to_contain_text("剩余")
 
+    page.locator(".nav-group summary", has_text="学习").click()  # the menu opens on click
     page.get_by_role("link", name="课程", exact=True).click()
     expect(page.get_by_test_id("progress-text")).to_contain_text("已完成 0 / 35 节")
     page.get_by_role("link", name="总则", exact=True).first.click()
@@ -50,6 +51,7 @@ def test_manager_sees_the_overdue_new_hire_first(page, live_server, course, make
     make_person(name="准时新人", manager_id=manager.id, hire_date=date.today() - timedelta(days=3))
     make_person(name="逾期新人", manager_id=manager.id, hire_date=date.today() - timedelta(days=50))
     sign_in(page, manager)
+    page.locator(".nav-group summary", has_text="团队").click()
     page.get_by_role("link", name="入职进度").click()
     rows = page.locator(".onboarding-table tbody tr")
     expect(rows).to_have_count(2)
