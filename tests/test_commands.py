@@ -63,14 +63,18 @@ def test_setup_loads_everything_and_is_safe_to_rerun(tmp_path):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/setup.sqlite3",
             "SECRET_KEY": "test-secret",
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            # Not the checkout's instance folder: a test leaves nothing behind in the repository.
+            "CREDENTIAL_KEY_FILE": str(tmp_path / "credential-signing-key.pem"),
         }
     )
     first = app.test_cli_runner().invoke(args=["setup", "--demo"])
     assert first.exit_code == 0, first.output
     assert "课程已同步：新增 35" in first.output and "管理员账号：admin  密码：" in first.output
     assert "demo-new（王新人，rep）" in first.output
+    key = (tmp_path / "credential-signing-key.pem").read_bytes()
     second = app.test_cli_runner().invoke(args=["setup"])
     assert second.exit_code == 0, second.output
+    assert (tmp_path / "credential-signing-key.pem").read_bytes() == key  # created once, never replaced
     assert "未变 35" in second.output and "管理员已存在" in second.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Lesson.id))) == 35
