@@ -14,7 +14,7 @@ changed, grades may have been corrected: the old decision reads as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -25,7 +25,14 @@ from lms.incentives.eligibility import Eligibility, RuleResult, TypeResult, _fac
 from lms.incentives.loader import Rules, parse_rules
 from lms.incentives.periods import Period, parse_period
 from lms.incentives.report import population
-from lms.models import EligibilityConfirmation, FactKind, IncentiveRuleText, RecordEntry, User
+from lms.models import (
+    EligibilityConfirmation,
+    EligibilityConfirmationPerson,
+    FactKind,
+    IncentiveRuleText,
+    RecordEntry,
+    User,
+)
 from lms.record.service import append_fact
 
 SOURCE_TABLE = "eligibility_confirmation"
@@ -59,9 +66,10 @@ def confirm_period(period: Period, rules: Rules, by: User, as_of: date | None = 
         )
     if as_of > today:
         raise ConfirmationError("资格只能按今天或以前的档案确认", "as_of")
+    confirmed_at = clock.now()
     ids = list(db.session.scalars(population()))
-    results = eligibility_for(ids, rules, period, as_of)
-    eligible = [result for result in results.values() if result.qualifies]
+    results = eligibility_for(ids, rules, period, as_of, cutoff(as_of, confirmed_at))
+    eligible = sorted((result for result in results.values() if result.qualifies), key=lambda r: r.person_id)
     if not eligible:
         raise ConfirmationError(f"{period.label}没有符合任何激励规则的人员，无需确认")
     store_rule_text(rules)
@@ -70,24 +78,39 @@ def confirm_period(period: Period, rules: Rules, by: User, as_of: date | None = 
         as_of=as_of,
         rules_hash=rules.hash,
         confirmed_by_id=by.id,
-        confirmed_at=clock.now(),
+        confirmed_at=confirmed_at,
         people_count=len(eligible),
     )
     db.session.add(confirmation)
     db.session.flush()
-    for result in sorted(eligible, key=lambda result: result.person_id):
+    db.session.add_all(
+        EligibilityConfirmationPerson(confirmation_id=confirmation.id, person_id=result.person_id)
+        for result in eligible
+    )
+    db.session.flush()
+    for result in eligible:
         append_fact(
             FactKind.ELIGIBILITY_CONFIRMED,
             subject_id=result.person_id,
             occurred_at=confirmation.confirmed_at,
             source=f"{SOURCE_TABLE}:{confirmation.id}",
-            payload=decision_payload(result, confirmation, by),
+            payload=decision_payload(result, confirmation),
             recorded_by_id=by.id,
         )
     return confirmation
 
 
-def decision_payload(result: Eligibility, confirmation: EligibilityConfirmation, by: User) -> dict:
+def cutoff(as_of: date, confirmed_at: datetime) -> datetime:
+    """What a confirmation reads: facts recorded by the end of `as_of` and no later than the confirmation itself.
+
+    Both bounds are stored (`as_of`, `confirmed_at`), and the ledger only
+    grows, so the same facts can be read again at any later time: what
+    `lms record rebuild --check` does (lms/incentives/facts.py).
+    """
+    return min(clock.end_of_day(as_of), confirmed_at + timedelta(microseconds=1))
+
+
+def decision_payload(result: Eligibility, confirmation: EligibilityConfirmation) -> dict:
     """What one person's confirmation fact stores: enough to explain the decision again without the rules in force."""
     return {
         "period": result.period.name,
@@ -102,8 +125,7 @@ def decision_payload(result: Eligibility, confirmation: EligibilityConfirmation,
             }
             for rule_result in result.results
         ],
-        "confirmed_by": by.id,
-        "confirmed_by_name": by.name,
+        "confirmed_by": confirmation.confirmed_by_id,
     }
 
 
@@ -120,6 +142,7 @@ class Reexplained:
     rules: Rules | None
     problems: tuple[str, ...]
     payload: dict
+    confirmed_by_name: str = "—"
 
     @property
     def intact(self) -> bool:
@@ -178,7 +201,8 @@ def reexplain(entry: RecordEntry) -> Reexplained:
             results.append(RuleResult(rule, outcome))
         types.append(TypeResult(kind, tuple(results)))
     eligibility = Eligibility(entry.subject_id, period, date.fromisoformat(payload["as_of"]), rules.hash, tuple(types))
-    return Reexplained(eligibility, rules, tuple(problems), payload)
+    confirmer = db.session.get(User, payload["confirmed_by"]) if isinstance(payload.get("confirmed_by"), int) else None
+    return Reexplained(eligibility, rules, tuple(problems), payload, confirmer.name if confirmer else "—")
 
 
 def confirmations(period: Period | None = None):

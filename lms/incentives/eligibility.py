@@ -2,7 +2,7 @@
 
 Facts come only from the ledger, and only current ones: not superseded by an
 entry recorded by the date asked about. "As of" a date means as the record
-stood at the end of that local day, so a past day's answer does not change
+stood at the end of that local day (a confirmation: as it stood when made), so a past day's answer does not change
 when a grade is corrected later (the correction was recorded later).
 
 All of a list's facts are read in one query whatever its length (the HR
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from flask import current_app
@@ -144,12 +144,11 @@ FACT_COLUMNS = (
 )
 
 
-def current_as_of(as_of: date):
-    """A condition on RecordEntry: recorded by the end of local day `as_of`, and not superseded by then."""
-    end = clock.end_of_day(as_of)
+def current_before(cutoff: datetime):
+    """A condition on RecordEntry: recorded before `cutoff` (naive UTC), and not superseded before it."""
     later = aliased(RecordEntry)
-    superseded = exists().where(and_(later.supersedes_seq == RecordEntry.seq, later.recorded_at < end))
-    return and_(RecordEntry.recorded_at < end, ~superseded)
+    superseded = exists().where(and_(later.supersedes_seq == RecordEntry.seq, later.recorded_at < cutoff))
+    return and_(RecordEntry.recorded_at < cutoff, ~superseded)
 
 
 def _fact(row) -> Fact:
@@ -164,15 +163,15 @@ def _fact(row) -> Fact:
     )
 
 
-def load_facts(subject_ids, kinds, as_of: date) -> dict[int, list[Fact]]:
-    """The current facts of `kinds` about `subject_ids` (ids, or a select of ids) as of `as_of`: one query."""
+def load_facts(subject_ids, kinds, cutoff: datetime) -> dict[int, list[Fact]]:
+    """The facts of `kinds` about `subject_ids` (ids, or a select of ids) current just before `cutoff`: one query."""
     if isinstance(subject_ids, list | tuple | set | frozenset) and not subject_ids:
         return {}
     # `kind || ''` keeps the planner off the kind index: SQLite (without ANALYZE statistics) took it and scanned
     # every grade in the ledger for a page of 50 people (bench_record_report.py); the subject index finds
     # a list's facts directly, on PostgreSQL too.
     stmt = select(*FACT_COLUMNS).where(
-        RecordEntry.subject_id.in_(subject_ids), (RecordEntry.kind + "").in_(sorted(kinds)), current_as_of(as_of)
+        RecordEntry.subject_id.in_(subject_ids), (RecordEntry.kind + "").in_(sorted(kinds)), current_before(cutoff)
     )
     facts: dict[int, list[Fact]] = defaultdict(list)
     for row in db.session.execute(stmt):
@@ -202,14 +201,19 @@ def ledger_head() -> str:
     return head or hashing.GENESIS
 
 
-def eligibility_for(person_ids, rules: Rules, period: Period, as_of: date) -> dict[int, Eligibility]:
+def eligibility_for(
+    person_ids, rules: Rules, period: Period, as_of: date, cutoff: datetime | None = None
+) -> dict[int, Eligibility]:
     """Each listed person's eligibility (ids; a person without facts still gets every rule, all unmet).
 
-    Two queries whatever the list's length: the ledger's head, then the facts
-    of the people not already worked out for this state of the ledger.
+    The facts are those recorded by the end of local day `as_of`, or before
+    `cutoff` when given (a confirmation reads the record as it stood when it
+    was made). Two queries whatever the list's length: the ledger's head, then
+    the facts of the people not already worked out for this state of the ledger.
     """
     ids = list(person_ids)
-    base = (rules.hash, period.name, as_of, ledger_head())
+    cutoff = cutoff or clock.end_of_day(as_of)
+    base = (rules.hash, period.name, as_of, cutoff, ledger_head())
     found = {}
     for person_id in ids:
         cached = _CACHE.get((*base, person_id))
@@ -217,7 +221,7 @@ def eligibility_for(person_ids, rules: Rules, period: Period, as_of: date) -> di
             _CACHE.move_to_end((*base, person_id))
             found[person_id] = cached
     missing = [person_id for person_id in ids if person_id not in found]
-    facts = load_facts(missing, rules.fact_kinds, as_of)
+    facts = load_facts(missing, rules.fact_kinds, cutoff)
     for person_id in missing:
         found[person_id] = _CACHE[(*base, person_id)] = evaluate(
             rules, facts.get(person_id, []), period, person_id, as_of

@@ -21,7 +21,12 @@ from lms.models.exams import (  # noqa: F401,E402
     ExamScoreCell,
     FinishReason,
 )
-from lms.models.incentives import EligibilityConfirmation, IncentiveRuleText, RecordView  # noqa: F401,E402
+from lms.models.incentives import (  # noqa: F401,E402
+    EligibilityConfirmation,
+    EligibilityConfirmationPerson,
+    IncentiveRuleText,
+    RecordView,
+)
 from lms.models.onboarding import OnboardingReminder  # noqa: F401,E402
 from lms.models.operations import BackupRecord, JobLease, JobRun  # noqa: F401,E402
 from lms.models.performance import (  # noqa: F401,E402

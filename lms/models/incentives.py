@@ -1,9 +1,10 @@
 """Incentive eligibility confirmations, the rule texts they were made under, and the record view log (issue 14, 7–8).
 
 A confirmation's per-person decisions are ledger facts (`eligibility_confirmed`,
-source "eligibility_confirmation:<id>"); this row is the object they point
-at. The rule file's text is kept under its hash, so a decision can be
-explained again, exactly as made, after content/incentives.yaml has changed.
+source "eligibility_confirmation:<id>"); this row is the object they point at,
+and its person rows are the list. The rule file's text is kept under its hash,
+so a decision can be explained again, exactly as made, after
+content/incentives.yaml has changed.
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ class EligibilityConfirmation(db.Model):
 
     confirmed_by: Mapped[User] = relationship()
     rule_text: Mapped[IncentiveRuleText] = relationship()
+
+
+class EligibilityConfirmationPerson(db.Model):
+    """One person on a confirmed list: what `lms record rebuild --check` recomputes their fact for."""
+
+    __tablename__ = "eligibility_confirmation_person"
+
+    confirmation_id: Mapped[int] = mapped_column(ForeignKey("eligibility_confirmation.id"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
 
 
 class RecordView(db.Model):

@@ -2,12 +2,13 @@
 decision is explained again identically after the rules change."""
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+import lms.clock
 from lms.extensions import db as _db
 from lms.incentives import confirmation
 from lms.incentives.eligibility import current_rules
@@ -151,3 +152,35 @@ def test_a_period_not_ended_or_without_anyone_eligible_is_refused(app, content_d
         _db.session.rollback()
         assert _db.session.scalar(select(func.count()).select_from(EligibilityConfirmation)) == 0
         assert _db.session.scalar(select(func.count()).select_from(RecordEntry)) == 0
+
+
+def test_rebuild_check_recomputes_confirmations_from_their_tables(app, content_dir, people, add_grade, monkeypatch):
+    from lms.record import rebuild
+
+    hr, met, _ = people
+    _confirm(app, hr)
+    # Later facts (a corrected grade, recorded after the confirmation) do not change what it should hold.
+    monkeypatch.setattr(lms.clock, "now", lambda: datetime(2026, 12, 3, 2, 0))
+    with app.app_context():
+        q3 = _db.session.scalar(
+            select(RecordEntry).where(RecordEntry.subject_id == met.id, RecordEntry.payload.contains("2026-Q3"))
+        )
+        q3_seq, q3_source = q3.seq, q3.source
+    add_grade(met.id, "2026-Q3", "C", source=q3_source, supersedes=q3_seq, reason="复核下调")
+    with app.app_context():
+        report = rebuild.check(["lms.incentives.facts"])
+        assert report.differences == [] and report.expected_count == 1 == report.recorded_count
+        # A fact the tables do not call for is named.
+        person = _db.session.get(User, met.id)
+        from lms.record.service import append_fact
+
+        append_fact(
+            FactKind.ELIGIBILITY_CONFIRMED,
+            subject_id=person.id,
+            occurred_at=lms.clock.now(),
+            source="eligibility_confirmation:999",
+            payload={"period": "2026-Q3"},
+        )
+        report = rebuild.check(["lms.incentives.facts"])
+        assert [(d.problem, d.source) for d in report.differences] == [("unexpected", "eligibility_confirmation:999")]
+        _db.session.rollback()

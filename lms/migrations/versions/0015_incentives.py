@@ -2,7 +2,8 @@
 
 `incentive_rule_text` keeps every version of content/incentives.yaml a
 confirmation was made under, by its sha256; `eligibility_confirmation` is the
-object the `eligibility_confirmed` ledger facts point at; `record_view` logs
+object the `eligibility_confirmed` ledger facts point at, and
+`eligibility_confirmation_person` its list; `record_view` logs
 each look at another person's record. Written by hand.
 
 Revision ID: 0015
@@ -44,6 +45,14 @@ def upgrade():
         batch_op.create_index('ix_eligibility_confirmation_period_confirmed_at', ['period', 'confirmed_at'],
                               unique=False)
 
+    op.create_table('eligibility_confirmation_person',
+    sa.Column('confirmation_id', sa.Integer(), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['confirmation_id'], ['eligibility_confirmation.id'],
+                            name=op.f('fk_eligibility_confirmation_person_confirmation_id_eligibility_confirmation')),
+    sa.ForeignKeyConstraint(['person_id'], ['user.id'], name=op.f('fk_eligibility_confirmation_person_person_id_user')),
+    sa.PrimaryKeyConstraint('confirmation_id', 'person_id', name=op.f('pk_eligibility_confirmation_person')),
+    )
     op.create_table('record_view',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subject_id', sa.Integer(), nullable=False),
@@ -67,6 +76,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_record_view_viewer_id'))
         batch_op.drop_index('ix_record_view_subject_id_at')
     op.drop_table('record_view')
+    op.drop_table('eligibility_confirmation_person')
     with op.batch_alter_table('eligibility_confirmation', schema=None) as batch_op:
         batch_op.drop_index('ix_eligibility_confirmation_period_confirmed_at')
     op.drop_table('eligibility_confirmation')
