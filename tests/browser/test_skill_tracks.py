@@ -176,6 +176,7 @@ def test_a_rep_climbs_to_basic_and_the_manager_sees_it_in_the_team_matrix(
     try:
         boss = manager_context.new_page()
         sign_in(boss, manager)
+        boss.locator(".site-nav summary", has_text="团队").click()  # the menu's 团队 group
         boss.get_by_role("link", name="团队技能").click()
         expect(boss).to_have_url(re.compile(r"/skills/team/$"))
         row = boss.locator(f'tr[data-person="{rep.employee_no}"]')
