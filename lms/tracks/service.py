@@ -17,15 +17,16 @@ Services take the people and the time explicitly, flush and never commit.
 from __future__ import annotations
 
 import importlib.util
+import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, Text, cast, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from lms import clock
 from lms.access import STAFF_ADMIN_ROLES
@@ -167,11 +168,77 @@ def achieved_cells(user_id: int) -> dict[str, date]:
     return {f"{row.dimension}/{row.level}": row.achieved_on for row in rows}
 
 
-def active_cells() -> list[SkillCell]:
-    """The synced cells in the file's order (the guide's), retired ones left out."""
-    return list(
-        db.session.scalars(select(SkillCell).where(SkillCell.retired_at.is_(None)).order_by(SkillCell.position))
+@dataclass(frozen=True)
+class CellDefinition:
+    """A synced cell as the sync wrote it (the columns of `SkillCell`), shared read-only between requests."""
+
+    id: int
+    key: str
+    dimension: str
+    level: str
+    position: int
+    clause: str
+    descriptor: str
+    lessons: tuple[str, ...]
+    quiz: dict
+    assessment: dict
+    prerequisite_key: str | None
+    exam_id: int | None
+    definition_hash: str
+    tracks_hash: str
+
+
+# The stored rows of the active cells (JSON as its text) -> their definitions. Keyed by every
+# column as stored, so a sync on any node (or any other write) is seen by the next request here;
+# reading those rows is one small Core select, where building ORM cells and decoding their five
+# JSON columns each time was most of the /skills page's cost (tests/benchmarks/bench_skills.py).
+_cell_cache: dict[tuple, tuple[CellDefinition, ...]] = {}
+_CELL_COLUMNS = (
+    SkillCell.id,
+    SkillCell.key,
+    SkillCell.dimension,
+    SkillCell.level,
+    SkillCell.position,
+    SkillCell.clause,
+    SkillCell.descriptor,
+    cast(SkillCell.lessons, Text),
+    cast(SkillCell.quiz, Text),
+    cast(SkillCell.assessment, Text),
+    SkillCell.prerequisite_key,
+    SkillCell.exam_id,
+    SkillCell.definition_hash,
+    SkillCell.tracks_hash,
+)
+_ACTIVE_CELLS = select(*_CELL_COLUMNS).where(SkillCell.retired_at.is_(None)).order_by(SkillCell.position)
+
+
+def active_cells() -> tuple[CellDefinition, ...]:
+    """The synced cells in the file's order (the guide's), retired ones left out: one small select."""
+    rows = tuple(tuple(row) for row in db.session.connection().execute(_ACTIVE_CELLS))
+    cells = _cell_cache.get(rows)
+    if cells is None:
+        cells = tuple(_definition(row) for row in rows)
+        _cell_cache.clear()  # one entry: the tracks as they stand now
+        _cell_cache[rows] = cells
+    return cells
+
+
+def _definition(row: tuple) -> CellDefinition:
+    *head, lessons, quiz, assessment, prerequisite_key, exam_id, definition_hash, tracks_hash = row
+    return CellDefinition(
+        *head,
+        lessons=tuple(_json(lessons) or ()),
+        quiz=_json(quiz) or {},
+        assessment=_json(assessment) or {},
+        prerequisite_key=prerequisite_key,
+        exam_id=exam_id,
+        definition_hash=definition_hash,
+        tracks_hash=tracks_hash,
     )
+
+
+def _json(text: str | None):
+    return json.loads(text) if text else None
 
 
 def get_cell(dimension: str, level: str) -> SkillCell | None:
@@ -183,26 +250,32 @@ def get_cell(dimension: str, level: str) -> SkillCell | None:
     ).first()
 
 
-def cell_states(user: User, today: date | None = None) -> list[CellState]:
+class CellStates(list):
+    """The person's cells (a list of CellState), with their level quiz attempts still in progress."""
+
+    def __init__(self, states: list[CellState], open_attempts: list[ExamAttempt]):
+        super().__init__(states)
+        self.open_attempts = open_attempts
+
+    def overdue(self, now: datetime) -> bool:
+        """Whether a level quiz attempt of the person's is past its deadline plus grace (any cell's, retired too)."""
+        return any(exam_attempts.is_overdue(attempt, now) for attempt in self.open_attempts)
+
+
+def cell_states(user: User, today: date | None = None) -> CellStates:
     """Every active cell for `user`, in the guide's order: state, checklist, quiz, requests, assessments.
 
-    A fixed number of statements whatever the history (cells, awards, lessons and progress,
-    attempts, results, requests, assessments): the /skills page and the dashboard ask it.
+    A fixed number of statements whatever the history (cells, awards with their revocations,
+    lessons and progress, attempts with their results, requests, assessments with their
+    signers): the /skills page and the dashboard ask it.
     """
     today = today or clock.today()
     cells = active_cells()
-    awards: dict[int, list[SkillLevelAward]] = defaultdict(list)
-    for award in db.session.scalars(
-        select(SkillLevelAward)
-        .where(SkillLevelAward.user_id == user.id)
-        .order_by(SkillLevelAward.sequence.desc())
-        .options(selectinload(SkillLevelAward.revocation))
-    ):
-        awards[award.cell_id].append(award)
+    awards = _awards(user)
     current = {cell_id: next((a for a in rows if a.revocation is None), None) for cell_id, rows in awards.items()}
     achieved_keys = {cell.key for cell in cells if current.get(cell.id)}
     lessons = _lessons_read(user, {clause for cell in cells for clause in cell.lessons})
-    tries = _quiz_tries(user, [cell.exam_id for cell in cells if cell.exam_id])
+    tries, open_attempts = _quiz_tries(user)
     requests: dict[int, SkillAssessmentRequest] = {}
     for request in db.session.scalars(
         select(SkillAssessmentRequest).where(
@@ -215,7 +288,7 @@ def cell_states(user: User, today: date | None = None) -> list[CellState]:
         select(SkillAssessment)
         .where(SkillAssessment.user_id == user.id)
         .order_by(SkillAssessment.signed_at.desc(), SkillAssessment.id.desc())
-        .options(selectinload(SkillAssessment.signed_by))
+        .options(joinedload(SkillAssessment.signed_by).lazyload(User.role_rows))  # the signer's name only
     ):
         assessments[assessment.cell_id].append(assessment)
     states = []
@@ -237,40 +310,54 @@ def cell_states(user: User, today: date | None = None) -> list[CellState]:
         state.requirements = _requirements(cell, state, lessons, achieved_keys)
         state.state = _state_of(cell, state, achieved_keys)
         states.append(state)
-    return states
+    return CellStates(states, open_attempts)
+
+
+def _awards(user: User) -> dict[int, list[SkillLevelAward]]:
+    """cell id -> the person's awards, newest first, each with its revocation (one joined select)."""
+    awards: dict[int, list[SkillLevelAward]] = defaultdict(list)
+    for award in db.session.scalars(
+        select(SkillLevelAward)
+        .outerjoin(SkillLevelAward.revocation)
+        .where(SkillLevelAward.user_id == user.id)
+        .order_by(SkillLevelAward.sequence.desc())
+        .options(contains_eager(SkillLevelAward.revocation))
+    ):
+        awards[award.cell_id].append(award)
+    return awards
 
 
 def _lessons_read(user: User, clauses: set[str]) -> dict[str, tuple[str, bool]]:
-    """clause id -> (title, completed) for the active lessons among `clauses`."""
+    """clause id -> (title, completed) for the active lessons among `clauses` (a Core select: plain rows)."""
     if not clauses:
         return {}
-    rows = db.session.execute(
-        select(Lesson.clause_id, Lesson.title, LessonProgress.completed_at)
+    rows = db.session.connection().execute(
+        select(Lesson.clause_id, Lesson.title, LessonProgress.completed_at.is_not(None))
         .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == user.id))
         .where(Lesson.clause_id.in_(sorted(clauses)), Lesson.retired_at.is_(None))
-    ).all()
-    return {row.clause_id: (row.title, row.completed_at is not None) for row in rows}
+    )
+    return {clause_id: (title, bool(done)) for clause_id, title, done in rows}
 
 
-def _quiz_tries(user: User, exam_ids: list[int]) -> dict[int, list[tuple[ExamAttempt, AttemptResult | None]]]:
-    """exam id -> the person's attempts in order, each with its current result."""
-    if not exam_ids:
-        return {}
-    latest: dict[int, AttemptResult] = {}
-    for result in db.session.scalars(
-        select(AttemptResult)
-        .where(AttemptResult.user_id == user.id, AttemptResult.exam_id.in_(exam_ids))
-        .order_by(AttemptResult.attempt_id, AttemptResult.sequence)
+def _quiz_tries(user: User) -> tuple[dict[int, list[tuple[ExamAttempt, AttemptResult | None]]], list[ExamAttempt]]:
+    """(exam id -> the person's level quiz attempts in order, each with its current result; those in progress).
+
+    One select of the attempts joined with their results, every level quiz (a retired cell's
+    too: an attempt of it left past its deadline is still settled).
+    """
+    latest: dict[int, tuple[ExamAttempt, AttemptResult | None]] = {}
+    for attempt, result in db.session.execute(
+        select(ExamAttempt, AttemptResult)
+        .join(Exam, ExamAttempt.exam_id == Exam.id)
+        .outerjoin(AttemptResult, AttemptResult.attempt_id == ExamAttempt.id)
+        .where(ExamAttempt.user_id == user.id, Exam.kind == ExamKind.LEVEL_QUIZ)
+        .order_by(ExamAttempt.exam_id, ExamAttempt.number, AttemptResult.sequence)
     ):
-        latest[result.attempt_id] = result  # the highest sequence wins
+        latest[attempt.id] = (attempt, result)  # the highest sequence comes last and wins
     tries: dict[int, list] = defaultdict(list)
-    for attempt in db.session.scalars(
-        select(ExamAttempt)
-        .where(ExamAttempt.user_id == user.id, ExamAttempt.exam_id.in_(exam_ids))
-        .order_by(ExamAttempt.number)
-    ):
-        tries[attempt.exam_id].append((attempt, latest.get(attempt.id)))
-    return tries
+    for attempt, result in latest.values():
+        tries[attempt.exam_id].append((attempt, result))
+    return tries, [attempt for attempt, _ in latest.values() if attempt.status == AttemptStatus.IN_PROGRESS]
 
 
 def quiz_status(
@@ -421,22 +508,6 @@ def settle_overdue_quizzes(user: User, now: datetime) -> list[AttemptResult]:
     return results
 
 
-def overdue_quizzes(user: User, now: datetime) -> bool:
-    """Whether the person has a level quiz attempt past its deadline plus grace (a read)."""
-    return any(
-        exam_attempts.is_overdue(attempt, now)
-        for attempt in db.session.scalars(
-            select(ExamAttempt)
-            .join(Exam, ExamAttempt.exam_id == Exam.id)
-            .where(
-                ExamAttempt.user_id == user.id,
-                ExamAttempt.status == AttemptStatus.IN_PROGRESS,
-                Exam.kind == ExamKind.LEVEL_QUIZ,
-            )
-        )
-    )
-
-
 def level_quiz_graded(result: AttemptResult) -> SkillLevelAward | None:
     """Hook for the exam engine: a level quiz result was written (inside the grading transaction).
 
@@ -567,7 +638,7 @@ class AssessmentEntry:
 
 def rubric_of(cell_or_data) -> dict:
     """The rubric dict of a cell row (or of an assessment's stored copy)."""
-    data = cell_or_data.assessment if isinstance(cell_or_data, SkillCell) else cell_or_data
+    data = cell_or_data.assessment if isinstance(cell_or_data, (SkillCell, CellDefinition)) else cell_or_data
     return data.get("rubric", {})
 
 

@@ -48,7 +48,7 @@ def _settled_states(user: User) -> list[service.CellState]:
     now = clock.now()
     states = service.cell_states(user)
     completable = [s.cell for s in states if s.award is None and s.state != "locked" and s.next_requirement is None]
-    if not completable and not service.overdue_quizzes(user, now):
+    if not completable and not states.overdue(now):  # nothing due: no write-path work on this GET
         return states
     begin_settling(db.session)
     service.settle_overdue_quizzes(user, now)
