@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
             db.session.execute(text("SELECT 1"))
         except Exception:  # any database failure means "not healthy"
             app.logger.exception("health check failed")
+            # Give the broken connection back now: the teardown would otherwise try it again and raise.
+            db.session.rollback()
             return jsonify(status="error", database="unreachable"), 503
         return jsonify(status="ok")
 

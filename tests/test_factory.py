@@ -155,3 +155,21 @@ def test_a_page_token_from_an_earlier_session_is_refused(client, auth, make_user
     assert refused.status_code == 400
     accepted = client.post("/course/preference", data={"script": "hant", "csrf_token": client.csrf_token()})
     assert accepted.status_code == 302
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    from lms import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            # Nothing listens on port 1: every connection attempt fails at once.
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2",
+            "SECRET_KEY": "test-secret",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    app.logger.disabled = True  # the failure is logged with its traceback; not needed here
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unreachable"}

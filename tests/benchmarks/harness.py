@@ -63,7 +63,7 @@ def get(port: int, path: str, timeout: float = 10.0, headers: dict[str, str] | N
         connection.close()
 
 
-def wait_until_up(port: int, path: str = "/healthz", timeout: float = 30.0, process=None) -> None:
+def wait_until_up(port: int, path: str = "/healthz", timeout: float = 120.0, process=None) -> None:
     """Poll `path` until it answers 200; fail early if the server process died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
