@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, Text, cast, select, update
+from sqlalchemy import Select, Text, bindparam, cast, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
@@ -137,6 +137,11 @@ class CellState:
         return next((a for a in self.assessments if a.passed and (since is None or a.signed_at > since)), None)
 
     @property
+    def done_count(self) -> int:
+        """How many items of the checklist are done."""
+        return sum(1 for r in self.requirements if r.done)
+
+    @property
     def lessons_done(self) -> bool:
         return all(r.done for r in self.requirements if r.kind == "lesson")
 
@@ -186,6 +191,9 @@ class CellDefinition:
     exam_id: int | None
     definition_hash: str
     tracks_hash: str
+    prerequisite_label: str  # the checklist's fixed labels (_requirement_labels)
+    quiz_label: str
+    assessment_label: str
 
 
 # The stored rows of the active cells (JSON as its text) -> their definitions. Keyed by every
@@ -225,15 +233,17 @@ def active_cells() -> tuple[CellDefinition, ...]:
 
 def _definition(row: tuple) -> CellDefinition:
     *head, lessons, quiz, assessment, prerequisite_key, exam_id, definition_hash, tracks_hash = row
+    quiz, assessment = _json(quiz) or {}, _json(assessment) or {}
     return CellDefinition(
         *head,
         lessons=tuple(_json(lessons) or ()),
-        quiz=_json(quiz) or {},
-        assessment=_json(assessment) or {},
+        quiz=quiz,
+        assessment=assessment,
         prerequisite_key=prerequisite_key,
         exam_id=exam_id,
         definition_hash=definition_hash,
         tracks_hash=tracks_hash,
+        **_requirement_labels(prerequisite_key, quiz, assessment),
     )
 
 
@@ -248,6 +258,42 @@ def get_cell(dimension: str, level: str) -> SkillCell | None:
     return db.session.scalars(
         select(SkillCell).where(SkillCell.key == f"{dimension}/{level}", SkillCell.retired_at.is_(None))
     ).first()
+
+
+# cell_states' statements, built once: the person is a bound parameter, so each request skips
+# building the expressions and their cache keys.
+_USER = bindparam("user_id")
+_AWARDS = (
+    select(SkillLevelAward)
+    .outerjoin(SkillLevelAward.revocation)
+    .where(SkillLevelAward.user_id == _USER)
+    .order_by(SkillLevelAward.sequence.desc())
+    .options(contains_eager(SkillLevelAward.revocation))
+)
+_LESSONS_READ = (
+    select(Lesson.clause_id, Lesson.title, LessonProgress.completed_at.is_not(None))
+    .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == _USER))
+    .where(Lesson.clause_id.in_(bindparam("clauses", expanding=True)), Lesson.retired_at.is_(None))
+)
+_QUIZ_TRIES = (
+    select(ExamAttempt, AttemptResult)
+    .join(Exam, ExamAttempt.exam_id == Exam.id)
+    .outerjoin(AttemptResult, AttemptResult.attempt_id == ExamAttempt.id)
+    .where(ExamAttempt.user_id == _USER, Exam.kind == ExamKind.LEVEL_QUIZ)
+    .order_by(ExamAttempt.exam_id, ExamAttempt.number, AttemptResult.sequence)
+)
+# The person's open requests and their assessments in one select: every assessment answers a request
+# of theirs. Assessments newest first; open requests (no assessment yet) come with None.
+_REQUESTS_AND_ASSESSMENTS = (
+    select(SkillAssessmentRequest, SkillAssessment)
+    .outerjoin(SkillAssessment, SkillAssessment.request_id == SkillAssessmentRequest.id)
+    .where(
+        SkillAssessmentRequest.user_id == _USER,
+        (SkillAssessmentRequest.status == RequestStatus.OPEN) | SkillAssessment.id.is_not(None),
+    )
+    .order_by(SkillAssessment.signed_at.desc(), SkillAssessment.id.desc(), SkillAssessmentRequest.id)
+    .options(joinedload(SkillAssessment.signed_by).lazyload(User.role_rows))  # the signer's name only
+)
 
 
 class CellStates(list):
@@ -277,20 +323,12 @@ def cell_states(user: User, today: date | None = None) -> CellStates:
     lessons = _lessons_read(user, {clause for cell in cells for clause in cell.lessons})
     tries, open_attempts = _quiz_tries(user)
     requests: dict[int, SkillAssessmentRequest] = {}
-    for request in db.session.scalars(
-        select(SkillAssessmentRequest).where(
-            SkillAssessmentRequest.user_id == user.id, SkillAssessmentRequest.status == RequestStatus.OPEN
-        )
-    ):
-        requests[request.cell_id] = request
     assessments: dict[int, list[SkillAssessment]] = defaultdict(list)
-    for assessment in db.session.scalars(
-        select(SkillAssessment)
-        .where(SkillAssessment.user_id == user.id)
-        .order_by(SkillAssessment.signed_at.desc(), SkillAssessment.id.desc())
-        .options(joinedload(SkillAssessment.signed_by).lazyload(User.role_rows))  # the signer's name only
-    ):
-        assessments[assessment.cell_id].append(assessment)
+    for request, assessment in db.session.execute(_REQUESTS_AND_ASSESSMENTS, {"user_id": user.id}):
+        if assessment is not None:
+            assessments[assessment.cell_id].append(assessment)
+        if request.status == RequestStatus.OPEN:
+            requests[request.cell_id] = request
     states = []
     for cell in cells:
         history = awards.get(cell.id, [])
@@ -316,13 +354,7 @@ def cell_states(user: User, today: date | None = None) -> CellStates:
 def _awards(user: User) -> dict[int, list[SkillLevelAward]]:
     """cell id -> the person's awards, newest first, each with its revocation (one joined select)."""
     awards: dict[int, list[SkillLevelAward]] = defaultdict(list)
-    for award in db.session.scalars(
-        select(SkillLevelAward)
-        .outerjoin(SkillLevelAward.revocation)
-        .where(SkillLevelAward.user_id == user.id)
-        .order_by(SkillLevelAward.sequence.desc())
-        .options(contains_eager(SkillLevelAward.revocation))
-    ):
+    for award in db.session.scalars(_AWARDS, {"user_id": user.id}):
         awards[award.cell_id].append(award)
     return awards
 
@@ -331,11 +363,7 @@ def _lessons_read(user: User, clauses: set[str]) -> dict[str, tuple[str, bool]]:
     """clause id -> (title, completed) for the active lessons among `clauses` (a Core select: plain rows)."""
     if not clauses:
         return {}
-    rows = db.session.connection().execute(
-        select(Lesson.clause_id, Lesson.title, LessonProgress.completed_at.is_not(None))
-        .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id) & (LessonProgress.user_id == user.id))
-        .where(Lesson.clause_id.in_(sorted(clauses)), Lesson.retired_at.is_(None))
-    )
+    rows = db.session.connection().execute(_LESSONS_READ, {"user_id": user.id, "clauses": sorted(clauses)})
     return {clause_id: (title, bool(done)) for clause_id, title, done in rows}
 
 
@@ -346,13 +374,7 @@ def _quiz_tries(user: User) -> tuple[dict[int, list[tuple[ExamAttempt, AttemptRe
     too: an attempt of it left past its deadline is still settled).
     """
     latest: dict[int, tuple[ExamAttempt, AttemptResult | None]] = {}
-    for attempt, result in db.session.execute(
-        select(ExamAttempt, AttemptResult)
-        .join(Exam, ExamAttempt.exam_id == Exam.id)
-        .outerjoin(AttemptResult, AttemptResult.attempt_id == ExamAttempt.id)
-        .where(ExamAttempt.user_id == user.id, Exam.kind == ExamKind.LEVEL_QUIZ)
-        .order_by(ExamAttempt.exam_id, ExamAttempt.number, AttemptResult.sequence)
-    ):
+    for attempt, result in db.session.execute(_QUIZ_TRIES, {"user_id": user.id}):
         latest[attempt.id] = (attempt, result)  # the highest sequence comes last and wins
     tries: dict[int, list] = defaultdict(list)
     for attempt, result in latest.values():
@@ -393,34 +415,36 @@ def quiz_status(
 
 
 def _requirements(
-    cell: SkillCell, state: CellState, lessons: dict[str, tuple[str, bool]], achieved_keys: set[str]
+    cell: CellDefinition, state: CellState, lessons: dict[str, tuple[str, bool]], achieved_keys: set[str]
 ) -> list[Requirement]:
     items = []
     if cell.prerequisite_key:
         items.append(
             Requirement(
-                "prerequisite",
-                f"先达到{cell_label(cell.prerequisite_key)}",
-                cell.prerequisite_key in achieved_keys,
-                cell.prerequisite_key,
+                "prerequisite", cell.prerequisite_label, cell.prerequisite_key in achieved_keys, cell.prerequisite_key
             )
         )
     for clause in cell.lessons:
         if clause in lessons:  # a lesson retired since the sync cannot be read: it is not asked for
             title, done = lessons[clause]
             items.append(Requirement("lesson", f"阅读 {clause} {title}", done, clause))
-    pass_mark = Decimal(cell.quiz.get("pass_mark", "80")).normalize()
-    items.append(Requirement("quiz", f"通过等级测验（{pass_mark:f} 分及格）", state.quiz.passed is not None, cell.key))
-    scenario = SCENARIO_TYPES.get(cell.assessment.get("scenario"), "实践考核")
-    items.append(
-        Requirement(
-            "assessment", f"通过实践考核（{scenario}）并经评估人签字", state.passed_assessment is not None, cell.key
-        )
-    )
+    items.append(Requirement("quiz", cell.quiz_label, state.quiz.passed is not None, cell.key))
+    items.append(Requirement("assessment", cell.assessment_label, state.passed_assessment is not None, cell.key))
     return items
 
 
-def _state_of(cell: SkillCell, state: CellState, achieved_keys: set[str]) -> str:
+def _requirement_labels(prerequisite_key: str | None, quiz: dict, assessment: dict) -> dict[str, str]:
+    """The checklist's fixed labels of a cell (prerequisite, quiz, assessment), worked out once per sync."""
+    pass_mark = Decimal(quiz.get("pass_mark", "80")).normalize()
+    scenario = SCENARIO_TYPES.get(assessment.get("scenario"), "实践考核")
+    return {
+        "prerequisite_label": f"先达到{cell_label(prerequisite_key)}" if prerequisite_key else "",
+        "quiz_label": f"通过等级测验（{pass_mark:f} 分及格）",
+        "assessment_label": f"通过实践考核（{scenario}）并经评估人签字",
+    }
+
+
+def _state_of(cell: CellDefinition, state: CellState, achieved_keys: set[str]) -> str:
     if state.award is not None:
         return "achieved"
     if cell.prerequisite_key and cell.prerequisite_key not in achieved_keys:

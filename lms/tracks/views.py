@@ -73,6 +73,9 @@ def my_skills():
         levels=SKILL_LEVELS,
         state_labels=service.STATE_LABELS,
         step=service.next_step(states),
+        cell_urls={
+            s.cell.key: url_for("tracks.show_cell", dimension=s.cell.dimension, level=s.cell.level) for s in states
+        },
     )
 
 
