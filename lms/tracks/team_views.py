@@ -53,6 +53,19 @@ def _cell_openings() -> dict[tuple[str, str | None], tuple[Markup, Markup]]:
 _OPENINGS = _cell_openings()
 
 
+@bp.app_template_filter("select_options")
+def select_options(field) -> Markup:
+    """A select field's options as markup, the submitted one selected (one option per team: a hundred for HR)."""
+    selected = field.data
+    return Markup(
+        "".join(
+            f'<option value="{escape(choice.value)}"{" selected" if choice.value == selected else ""}>'
+            f"{escape(choice.label)}</option>"
+            for choice in field.choices
+        )
+    )
+
+
 @bp.app_template_filter("matrix_cells")
 def matrix_cells(row: team.MatrixRow, evidence: str) -> Markup:
     """A row's five level cells as markup: colour class, link to the evidence anchor, date achieved.
