@@ -22,6 +22,13 @@ _BATCH_OPTION = click.option(
     type=click.IntRange(1),
     help="每次从数据库读取的条数。",
 )
+_WORKERS_OPTION = click.option(
+    "--workers",
+    default=service.default_workers(),
+    show_default=True,
+    type=click.IntRange(1, 16),
+    help=f"超过 {service.PARALLEL_FROM} 条时分段并行校验的进程数（1：单进程）。",
+)
 
 
 @record_cli.command("verify")
@@ -32,11 +39,12 @@ _BATCH_OPTION = click.option(
     help="另行保存的检查点文件：证明今天的日志延续了它。",
 )
 @_BATCH_OPTION
-def verify_command(checkpoint_file: Path | None, batch_size: int):
+@_WORKERS_OPTION
+def verify_command(checkpoint_file: Path | None, batch_size: int, workers: int):
     """Walk the whole chain and name the first broken entry (exit code 1); with --against, check a checkpoint too."""
     begin_read_only(db.session())  # a read: on SQLite it does not queue writers for the length of the walk
     if checkpoint_file is None:
-        report = service.verify_chain(batch_size=batch_size)
+        report = service.verify_chain(batch_size=batch_size, workers=workers)
         db.session.rollback()
         if not report.ok:
             _fail(f"档案链损坏（此前 {report.count} 条完好）：{report.broken}")
@@ -47,7 +55,7 @@ def verify_command(checkpoint_file: Path | None, batch_size: int):
     except (OSError, UnicodeDecodeError) as error:
         raise click.ClickException(f"无法读取检查点文件 {checkpoint_file}：{error}") from error
     try:
-        outcome = service.check_against(text, current_app.config["SECRET_KEY"], batch_size=batch_size)
+        outcome = service.check_against(text, current_app.config["SECRET_KEY"], batch_size=batch_size, workers=workers)
     except hashing.CheckpointError as error:
         _fail(f"检查点无效：{error}")
     db.session.rollback()
@@ -67,10 +75,11 @@ def verify_command(checkpoint_file: Path | None, batch_size: int):
     help="另外把检查点写入这个文件（标准输出照常打印）。",
 )
 @_BATCH_OPTION
-def checkpoint_command(output: Path | None, batch_size: int):
+@_WORKERS_OPTION
+def checkpoint_command(output: Path | None, batch_size: int, workers: int):
     """Verify the chain, then store and print a signed head (count, hash, time) to keep outside the system."""
     begin_read_only(db.session())
-    report = service.verify_chain(batch_size=batch_size)
+    report = service.verify_chain(batch_size=batch_size, workers=workers)
     db.session.commit()  # end the read before writing (SQLite's writes begin in the writer queue)
     try:
         _row, document = service.take_checkpoint(report, current_app.config["SECRET_KEY"])

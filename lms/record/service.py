@@ -340,9 +340,7 @@ class ChainReport:
         return self.broken is None
 
 
-def verify_chain(
-    *, batch_size: int = VERIFY_BATCH, remember_seq: int | None = None, workers: int | None = None
-) -> ChainReport:
+def verify_chain(*, batch_size: int = VERIFY_BATCH, remember_seq: int | None = None, workers: int = 1) -> ChainReport:
     """Walk the whole chain in seq order, `batch_size` entries per query, and stop at the first break.
 
     Each entry must have the next seq (a removed entry leaves a gap), carry the
@@ -357,17 +355,16 @@ def verify_chain(
     keeps the order and the links: the next seq, and prev_hash equal to the
     previous entry's hash.
 
-    A long chain in a database other processes can open (a SQLite file,
-    PostgreSQL) is split into `workers` consecutive ranges (default: one per
-    CPU, up to PARALLEL_WORKERS, from PARALLEL_FROM entries on), walked at once
-    by forked processes on their own connections; the ranges must then join
+    With `workers` > 1 (`lms record verify` passes `default_workers()`; other
+    callers, web workers among them, walk in their own process), a chain of
+    PARALLEL_FROM entries or more in a database other processes can open (a
+    SQLite file, PostgreSQL) is split into `workers` consecutive ranges, walked
+    at once by forked processes on their own connections; the ranges must then join
     (each one's first prev_hash is the hash its predecessor ended with). If any
     range finds a problem, the chain is walked again in one process, so that a
     break is named exactly as the single walk names it.
     """
     connection = db.session.connection()
-    if workers is None:
-        workers = min(os.cpu_count() or 1, PARALLEL_WORKERS)
     if workers > 1 and _shareable(connection):
         last = connection.execute(select(func.max(RecordEntry.seq))).scalar() or 0
         if last >= PARALLEL_FROM:
@@ -380,6 +377,11 @@ def verify_chain(
 
 PARALLEL_FROM = 200_000
 PARALLEL_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Processes for a command-line walk: one per CPU, up to PARALLEL_WORKERS (a help only with idle CPUs)."""
+    return min(os.cpu_count() or 1, PARALLEL_WORKERS)
 
 
 @dataclass(frozen=True)
@@ -565,7 +567,9 @@ class AgainstReport:
         return self.failure is None
 
 
-def check_against(checkpoint_text: str, secret: str | bytes, *, batch_size: int = VERIFY_BATCH) -> AgainstReport:
+def check_against(
+    checkpoint_text: str, secret: str | bytes, *, batch_size: int = VERIFY_BATCH, workers: int = 1
+) -> AgainstReport:
     """Prove that today's chain is whole and extends the checkpoint in `checkpoint_text`.
 
     The checkpoint's signature must hold under this system's key, the chain
@@ -575,7 +579,7 @@ def check_against(checkpoint_text: str, secret: str | bytes, *, batch_size: int 
     """
     checkpoint = hashing.read_checkpoint(checkpoint_text, hashing.checkpoint_key(secret))
     count = checkpoint["count"]
-    chain = verify_chain(batch_size=batch_size, remember_seq=count)
+    chain = verify_chain(batch_size=batch_size, remember_seq=count, workers=workers)
     if not chain.ok:
         failure = f"档案链已损坏：{chain.broken}"
     elif chain.count < count:

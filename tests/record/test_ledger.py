@@ -128,7 +128,7 @@ def test_verify_reads_in_batches_and_finds_a_break_in_a_later_batch(db, app, per
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        assert service.verify_chain(batch_size=3, workers=1).count == 10  # one walk: no range split
+        assert service.verify_chain(batch_size=3).count == 10
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert sum("FROM record_entry" in statement for statement in statements) == 4  # 3 + 3 + 3 + 1

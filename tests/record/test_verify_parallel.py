@@ -83,3 +83,12 @@ def test_a_break_in_any_range_is_named_as_one_walk_names_it(file_app, sql, seq, 
         assert parallel.ok and parallel.count == ENTRIES - 1
     else:
         assert parallel.broken.seq == seq and words in parallel.broken.problem
+
+
+def test_the_command_walks_in_ranges_and_names_a_break(file_app):
+    runner = file_app.test_cli_runner()
+    result = runner.invoke(args=["record", "verify", "--workers", "3", "--batch-size", "4"])
+    assert result.exit_code == 0 and f"档案链完整：共 {ENTRIES} 条" in result.output, result.output
+    _tamper(file_app, "UPDATE record_entry SET payload = '[2]' WHERE seq = 33")
+    result = runner.invoke(args=["record", "verify", "--workers", "3"])
+    assert result.exit_code == 1 and "第 33 条（seq=33，id=33）：内容与哈希不符" in result.output
