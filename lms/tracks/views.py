@@ -58,6 +58,16 @@ def _settled_states(user: User) -> list[service.CellState]:
     return service.cell_states(user)
 
 
+def _cell_urls(states: list[service.CellState]) -> dict[str, str]:
+    """cell key -> its page, from one url_for with placeholders for the dimension and the level.
+
+    Both are plain lower-case ASCII keys (lms.skills), so they stand in the path as they are;
+    fifteen url_for calls were a twentieth of the page's time.
+    """
+    pattern = url_for("tracks.show_cell", dimension="DIMENSION", level="LEVEL")
+    return {s.cell.key: pattern.replace("DIMENSION", s.cell.dimension).replace("LEVEL", s.cell.level) for s in states}
+
+
 @bp.get("/")
 @login_required
 @settles_state
@@ -73,9 +83,7 @@ def my_skills():
         levels=SKILL_LEVELS,
         state_labels=service.STATE_LABELS,
         step=service.next_step(states),
-        cell_urls={
-            s.cell.key: url_for("tracks.show_cell", dimension=s.cell.dimension, level=s.cell.level) for s in states
-        },
+        cell_urls=_cell_urls(states),
     )
 
 
