@@ -134,7 +134,7 @@ def _level_rank() -> ColumnElement[int]:
 
 
 def _scope(viewer: User) -> list[ColumnElement[bool]]:
-    """The people `viewer` answers for who appear in a matrix: active reps."""
+    """The people `viewer` answers for who appear in a matrix: active reps (as _standings_of_everyone)."""
     return [User.active.is_(True), User.role_rows.any(role=MATRIX_ROLE), followed_by(viewer)]
 
 
@@ -153,6 +153,7 @@ class CellBits:
             if dimension in SKILL_DIMENSIONS
         ]
         self._ranks: dict[int, tuple[int, ...]] = {}
+        self.standings = _standings_of_everyone(self)  # the standings select before the viewer's scope
 
     def ranks(self, held: int) -> tuple[int, ...]:
         """The highest rank per dimension (guide order; 0: none) of the set `held` (worked out once per set)."""
@@ -174,16 +175,37 @@ def _standings_statement(viewer: User, bits: CellBits) -> Select:
     where a highest level per dimension took five (a third more time on SQLite).
     Ordered by team (people without one last), then employee number.
     """
+    return bits.standings.where(followed_by(viewer))
+
+
+def _standings_of_everyone(bits: CellBits) -> Select:
+    """_standings_statement before the viewer's scope: the part that depends on the cells only."""
     held_bit = case(bits.bit, value=SkillLevelAward.cell_id, else_=0) if bits.bit else literal(0)
     current = case((SkillLevelRevocation.id.is_(None), held_bit), else_=0)
     return (
         select(User.id, User.team, User.employee_no, func.coalesce(func.sum(current.distinct()), 0).label("held"))
         .outerjoin(SkillLevelAward, SkillLevelAward.user_id == User.id)
         .outerjoin(SkillLevelRevocation, SkillLevelRevocation.award_id == SkillLevelAward.id)
-        .where(*_scope(viewer))
+        .where(User.active.is_(True), User.role_rows.any(role=MATRIX_ROLE))
         .group_by(User.id, User.team, User.employee_no)
         .order_by(User.team.is_(None), User.team, User.employee_no)
     )
+
+
+# The cells as stored (id, dimension, level) -> their CellBits, with its statement and the ranks it
+# has worked out: one entry, made again when a sync changes the cells. Building the statement
+# was a twentieth of the matrix's time.
+_bits_cache: dict[tuple, CellBits] = {}
+
+
+def cell_bits(cells: tuple) -> CellBits:
+    """The CellBits of `cells` (rows of id, dimension, level), shared between requests while they stay."""
+    bits = _bits_cache.get(cells)
+    if bits is None:
+        bits = CellBits(cells)
+        _bits_cache.clear()
+        _bits_cache[cells] = bits
+    return bits
 
 
 @dataclass(frozen=True)
@@ -229,8 +251,8 @@ class TeamMatrix:
 
     def __init__(self, viewer: User):
         self.viewer = viewer
-        cells = select(SkillCell.id, SkillCell.dimension, SkillCell.level)
-        self.bits = CellBits(db.session.connection().execute(cells).all())  # Core: plain rows, no ORM handling
+        cells = select(SkillCell.id, SkillCell.dimension, SkillCell.level).order_by(SkillCell.id)
+        self.bits = cell_bits(tuple(tuple(row) for row in db.session.connection().execute(cells)))
         # (user id, team, employee number, held cells) per person, in the matrix's order. Run on the
         # session's connection: a Core select needs none of the ORM's result handling, which cost a
         # third of this query's time for 2,000 rows. Kept as plain tuples, which the garbage collector
