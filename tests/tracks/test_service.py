@@ -288,3 +288,19 @@ def test_the_record_rebuild_check_finds_the_skill_facts_in_order(db, tracks_db, 
     report = rebuild.check(["lms.tracks.facts"])
     assert report.ok, [str(d) for d in report.differences]
     assert report.expected_count == 2 and {"skill_level", "skill_assessment"}.isdisjoint(report.unchecked_kinds)
+
+
+def test_a_change_to_the_cells_in_the_database_is_seen_by_the_next_read(db, tracks_db, people, frozen):
+    """The cells are kept per process; a sync on another node (here: a direct write) must show at once."""
+    from lms.models import SkillCell
+
+    assert "80 分及格" in _state(people["rep"], BASIC).requirements[-2].label
+    row = _db.session.scalars(select(SkillCell).where(SkillCell.key == BASIC)).one()
+    row.quiz = {**row.quiz, "pass_mark": "90"}
+    row.descriptor = "另一个节点同步后的描述"
+    _db.session.commit()
+    state = _state(people["rep"], BASIC)
+    assert "90 分及格" in state.requirements[-2].label and state.cell.descriptor == "另一个节点同步后的描述"
+    row.retired_at = frozen.get()
+    _db.session.commit()
+    assert BASIC not in {s.cell.key for s in service.cell_states(_db.session.get(User, people["rep"].id))}
