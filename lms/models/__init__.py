@@ -1,8 +1,8 @@
 """Every model module is imported here so Alembic's autogenerate sees all tables."""
 
 from lms.models.audit import AUDIT_ACTION_LABELS, AuditAction, AuditEntry  # noqa: F401,E402
-from lms.models.certificates import Certificate, CertificateRevocation  # noqa: F401,E402
 from lms.models.cases import CaseRating, CaseReview, CaseSearchEntry, CaseStatus, CaseVersion, SharingSession  # noqa: F401,E402
+from lms.models.certificates import Certificate, CertificateRevocation  # noqa: F401,E402
 from lms.models.courses import Lesson, LessonProgress  # noqa: F401,E402
 from lms.models.exams import (  # noqa: F401,E402
     Appeal,
