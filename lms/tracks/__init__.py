@@ -1,1 +1,1 @@
-"""Skill tracks (guide 5.2): the reviewed track file and its pure loader; pages and sync come later."""
+"""Skill tracks (guide 5.2): the track file and its pure loader, the sync, the rep's pages, assessments, levels and the team matrix."""
