@@ -1,1 +1,1 @@
-"""Skill tracks (guide 5.2): the track file and its pure loader, the sync, the rep's pages, assessments, levels and the team matrix."""
+"""Skill tracks (guide 5.2): the track file and its loader, the sync, the pages, assessments, levels, team matrix."""
