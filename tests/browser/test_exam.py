@@ -85,7 +85,8 @@ def test_rep_takes_the_exam_and_another_rep_cannot_open_the_attempt(
         # Wait for the save carrying this answer: text answers go after a pause in typing, and
         # leaving the previous field may send a save of its own first.
         with page.expect_response(
-            lambda r, slot=slot: r.url.endswith("/answers") and f'"{slot}"' in (r.request.post_data or "")
+            # The slot as a JSON key ("3":), not as any string: a numeric answer "3" would match too.
+            lambda r, slot=slot: r.url.endswith("/answers") and f'"{slot}":' in (r.request.post_data or "")
         ) as saved_reply:
             _answer(questions.nth(index))
         assert saved_reply.value.status == 200
@@ -144,7 +145,8 @@ def test_answered_count_follows_the_answers_and_typing_is_sent_when_the_page_is_
         # Let each answer reach the server before the page changes below: a page rendered
         # before a save lands would count one answer fewer.
         with page.expect_response(
-            lambda r, slot=slot: r.url.endswith("/answers") and f'"{slot}"' in (r.request.post_data or "")
+            # The slot as a JSON key ("3":), not as any string: a numeric answer "3" would match too.
+            lambda r, slot=slot: r.url.endswith("/answers") and f'"{slot}":' in (r.request.post_data or "")
         ):
             _answer(questions.nth(index))
             expect(count).to_have_text(str(index + 1))  # at once, before any reload
